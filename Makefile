@@ -1,0 +1,40 @@
+# altio-hil: set-up, main job and tests. Everything installs into the repository (.venv/, node_modules/).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := libvirt-dev pkg-config
+STAMP := $(VENV)/.bootstrapped
+
+.PHONY: bootstrap demo test lint bench clean
+
+# Idempotent: apt packages (root only, skipped when present), venv, editable install, npm ci.
+bootstrap: $(STAMP)
+
+$(STAMP): pyproject.toml package.json package-lock.json
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "apt: installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "bootstrap: missing Debian packages:$$missing (run as root or install them)" >&2; exit 2; fi; \
+	fi
+	@[ -x $(BIN)/python ] || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,kvm]'
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(STAMP)
+
+# The main job: a certification run on the embedded sim lab, with an HTML report.
+demo: bootstrap
+	$(BIN)/altio-hil run --report reports/demo
+
+test: bootstrap
+	$(BIN)/python -m pytest -q -n 2
+
+lint: bootstrap
+	$(BIN)/ruff check .
+
+bench: bootstrap
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules reports/*/ .pytest_cache
