@@ -1,5 +1,301 @@
-"""The `altio-hil` command (placeholder until the harness lands)."""
+"""The `altio-hil` command.
+
+    altio-hil run [--lab INVENTORY] [--target sim|kvm|sparc] [--monitor alternateio|legacy-primary-only]
+                  [-n N] [--seed S] [--report DIR] [--suite NAME ...]
+    altio-hil inventory check FILE
+    altio-hil heal [--lab INVENTORY]
+    altio-hil lab up|down|status [--lab INVENTORY]
+    altio-hil lab shell --system NAME [--lab INVENTORY]
+    altio-hil lab exec --system NAME [--lab INVENTORY] -- COMMAND [ARGS...]
+    altio-hil lab fault KIND --where SYSTEM[:OBJECT] [--lab INVENTORY]
+    altio-hil lab heal (--all | KIND --where SYSTEM[:OBJECT]) [--lab INVENTORY]
+
+Exit codes (DESIGN.md): 0 every scenario passed, 1 a scenario failed, 2 bad input (nothing was
+injected), 3 infrastructure error (lab unreachable, baseline not reached).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from harness.faults import FAULT_KINDS, Fault, FaultSpecError
+from harness.inventory import DEFAULT_INVENTORY, REPO_ROOT, InventoryError, Lab, load_inventory
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_INFRA = 0, 1, 2, 3
+SUITES = {
+    "matrix": "test_failover_matrix.py",
+    "combo": "test_combined_faults.py",
+    "nemesis": "test_nemesis.py",
+    "contract": "test_entry_points.py",
+}
 
 
-def main() -> int:
-    return 0
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad usage already; keep its message but name the command."""
+
+
+def _lab_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lab", default=str(DEFAULT_INVENTORY), help="lab inventory (default: %(default)s)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="altio-hil", description="AlternateIO hardware-in-the-loop harness")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the fault-injection suites against a lab and write a report")
+    _lab_arg(run)
+    run.add_argument("--target", choices=("sim", "kvm", "sparc"), help="override the inventory's target")
+    run.add_argument("--monitor", default="alternateio", choices=("alternateio", "legacy-primary-only"))
+    run.add_argument("-n", dest="workers", type=int, default=1, help="parallel workers (pytest-xdist)")
+    run.add_argument("--seed", type=int, default=None, help="seed of the randomized schedule (default: random)")
+    run.add_argument("--report", default=str(REPO_ROOT / "reports" / "latest"), help="report directory")
+    run.add_argument("--suite", action="append", choices=sorted(SUITES), help="run only these suites")
+    run.add_argument("--no-html", action="store_true", help="skip rendering the Allure HTML report")
+
+    inv = sub.add_parser("inventory", help="inventory tools")
+    inv_sub = inv.add_subparsers(dest="inventory_command", required=True)
+    check = inv_sub.add_parser("check", help="validate an inventory and its main.cf")
+    check.add_argument("file")
+
+    heal = sub.add_parser("heal", help="heal the faults a killed run left in force on a lab")
+    _lab_arg(heal)
+    heal.add_argument("--target", choices=("sim", "kvm", "sparc"))
+
+    lab = sub.add_parser("lab", help="run an emulated lab as a daemon and log in to its systems")
+    lab_sub = lab.add_subparsers(dest="lab_command", required=True)
+    for name, text in (("up", "start the lab daemon"), ("down", "stop the lab daemon"),
+                       ("status", "faults in force")):
+        p = lab_sub.add_parser(name, help=text)
+        _lab_arg(p)
+        if name == "up":
+            p.add_argument("--monitor", default="alternateio", choices=("alternateio", "legacy-primary-only"))
+    for name in ("shell", "exec"):
+        p = lab_sub.add_parser(name, help=f"{name} on a system of the lab")
+        _lab_arg(p)
+        p.add_argument("--system", required=True)
+        if name == "exec":
+            p.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
+    fault = lab_sub.add_parser("fault", help="inject a fault into the running lab")
+    _lab_arg(fault)
+    fault.add_argument("kind", help=f"one of: {', '.join(FAULT_KINDS)}")
+    fault.add_argument("--where", required=True, help="SYSTEM or SYSTEM:OBJECT")
+    lheal = lab_sub.add_parser("heal", help="heal a fault (or --all) in the running lab")
+    _lab_arg(lheal)
+    lheal.add_argument("kind", nargs="?")
+    lheal.add_argument("--where")
+    lheal.add_argument("--all", action="store_true")
+    return parser
+
+
+def _load(path: str) -> Lab:
+    return load_inventory(path)
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+# -- run ---------------------------------------------------------------------------------------------------
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from harness import reporting
+
+    lab = _load(args.lab)
+    target = args.target or lab.inventory.target
+    if target != "sim":
+        _err(f"altio-hil: the {target} target is not available in this version (only sim is)")
+        return EXIT_INFRA
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
+    report = Path(args.report).resolve()
+    for stale in ("allure-results", "html"):
+        shutil.rmtree(report / stale, ignore_errors=True)
+    for stale in ("results.json", "junit.xml"):
+        (report / stale).unlink(missing_ok=True)
+    report.mkdir(parents=True, exist_ok=True)
+    suites_dir = REPO_ROOT / "suites"
+    files = [str(suites_dir / SUITES[s]) for s in (args.suite or SUITES)]
+
+    print(f"altio-hil: lab {lab.name} ({lab.path}), target {target}, monitor {args.monitor}, seed {seed}")
+    pytest_args = [*files, "-p", "no:cacheprovider", "-q", "--no-header", "-rN", "--tb=no",
+                   "--lab", str(lab.path), "--monitor", args.monitor, "--seed", str(seed),
+                   "--altio-report", str(report), "--alluredir", str(report / "allure-results"),
+                   "--junitxml", str(report / "junit.xml"), "-o", "junit_family=xunit2",
+                   "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pyproject.toml")]
+    if args.target:
+        pytest_args += ["--target", args.target]
+    pytest_args += ["-n", str(args.workers)] if args.workers > 1 else ["-p", "no:xdist"]
+    os.environ["ALTIO_HIL_PROGRESS"] = "1"
+    wall0 = time.perf_counter()
+    rc = pytest.main(pytest_args)
+    wall = time.perf_counter() - wall0
+
+    results_path = report / "results.json"
+    if not results_path.exists():
+        _err(f"altio-hil: the run produced no results (pytest exit {rc})")
+        return EXIT_INFRA if rc not in (pytest.ExitCode.USAGE_ERROR,) else EXIT_BAD_INPUT
+    results = json.loads(results_path.read_text())
+    scenarios = results["scenarios"]
+    matrix = reporting.matrix(scenarios)
+    print()
+    print(reporting.render_matrix_text(matrix))
+    clock = sum(s["clock_s"] for s in scenarios)
+    print(f"{len(scenarios)} scenarios, {sum(s['verdict'] == 'pass' for s in scenarios)} passed, "
+          f"{sum(s['verdict'] == 'fail' for s in scenarios)} failed, "
+          f"{sum(s['verdict'] == 'error' for s in scenarios)} errors; "
+          f"{wall:.1f} s wall, {clock:.0f} s on the lab's clock")
+    run_info = {"lab": lab.name, "target": target, "monitor": args.monitor, "seed": seed,
+                "wall_s": round(wall, 2), "clock_s": round(clock, 1), "workers": args.workers}
+    reporting.write_allure_environment(report / "allure-results", {
+        "lab": lab.name, "inventory": str(lab.path), "target": target, "monitor": args.monitor,
+        "seed": str(seed), "python": sys.version.split()[0], "altio-hil": _version()})
+    summary = reporting.render_matrix_html(matrix, run_info, scenarios)
+    (report / "summary.html").write_text(summary)
+    if not args.no_html:
+        try:
+            index = reporting.generate_html(report / "allure-results", report / "html", summary,
+                                            f"altio-hil: {lab.name} ({target}, {args.monitor})")
+            print(f"report: {index}")
+        except reporting.ReportError as exc:
+            _err(f"altio-hil: HTML report not written: {exc}")
+            print(f"summary: {report / 'summary.html'}")
+    print(f"results: {results_path}")
+
+    if any(s["verdict"] == "error" for s in scenarios):
+        return EXIT_INFRA
+    if any(s["verdict"] == "fail" for s in scenarios) or rc != 0:
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("altio-hil")
+    except Exception:  # noqa: BLE001 - running from a source tree without metadata
+        return "source"
+
+
+# -- inventory, heal -------------------------------------------------------------------------------------
+
+def cmd_inventory(args: argparse.Namespace) -> int:
+    lab = _load(args.file)
+    print(f"{args.file}: ok (lab {lab.name}, target {lab.inventory.target}, {len(lab.nodes)} nodes, "
+          f"{len(lab.config.systems)} systems, {len(lab.config.groups)} service groups)")
+    return EXIT_OK
+
+
+def cmd_heal(args: argparse.Namespace) -> int:
+    from harness.faults import FaultLedger
+    from harness.lab_daemon import LabDaemon, LabDown
+    from harness.targets import heal_leftovers
+
+    lab = _load(args.lab)
+    kind = args.target or lab.inventory.target
+    healed = heal_leftovers(lab, kind, FaultLedger.for_lab(lab.name, kind))
+    daemon = LabDaemon(lab)
+    if daemon.ledger.entries():
+        try:
+            daemon.heal(None)
+            healed += daemon.ledger.entries() or []
+            print(f"healed the faults in force on the running lab {lab.name}")
+        except LabDown:
+            for f in daemon.ledger.entries():
+                daemon.ledger.drop(f)
+            print(f"lab {lab.name} is down: its faults went with it; ledger cleared")
+    for f in healed:
+        print(f"healed {f}")
+    if not healed:
+        print(f"nothing to heal on {lab.name}")
+    return EXIT_OK
+
+
+# -- lab -------------------------------------------------------------------------------------------------
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    from harness.lab_daemon import LabDaemon, LabDown
+
+    lab = _load(args.lab)
+    daemon = LabDaemon(lab)
+    try:
+        if args.lab_command == "up":
+            print(daemon.up(monitor=args.monitor))
+            return EXIT_OK
+        if args.lab_command == "down":
+            print(daemon.down())
+            return EXIT_OK
+        if args.lab_command == "status":
+            reply = daemon.status()
+            print(f"lab {lab.name} is up")
+            sys.stdout.write(reply["out"])
+            return EXIT_OK
+        if args.lab_command == "shell":
+            _check_system(lab, args.system)
+            return daemon.shell(args.system)
+        if args.lab_command == "exec":
+            argv = args.argv[1:] if args.argv and args.argv[0] == "--" else args.argv
+            if not argv:
+                _err("altio-hil lab exec: give a command after --")
+                return EXIT_BAD_INPUT
+            _check_system(lab, args.system)
+            return daemon.exec(args.system, argv)
+        if args.lab_command == "fault":
+            reply = daemon.fault(Fault(args.kind, args.where))
+        else:
+            if args.all:
+                reply = daemon.heal(None)
+            elif args.kind and args.where:
+                reply = daemon.heal(Fault(args.kind, args.where))
+            else:
+                _err("altio-hil lab heal: give --all or KIND --where SYSTEM[:OBJECT]")
+                return EXIT_BAD_INPUT
+        sys.stdout.write(reply.get("out", ""))
+        sys.stderr.write(reply.get("err", ""))
+        return EXIT_OK if reply.get("rc") == 0 else EXIT_BAD_INPUT
+    except LabDown as exc:
+        _err(str(exc))
+        return EXIT_INFRA
+
+
+class _BadSystem(Exception):
+    pass
+
+
+def _check_system(lab: Lab, system: str) -> None:
+    if system not in lab.config.systems:
+        raise _BadSystem(f"no system '{system}' in lab {lab.name}; systems: {', '.join(lab.config.systems)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "inventory":
+            return cmd_inventory(args)
+        if args.command == "heal":
+            return cmd_heal(args)
+        return cmd_lab(args)
+    except InventoryError as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    except (FaultSpecError, _BadSystem) as exc:
+        _err(f"altio-hil: {exc}")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        _err("altio-hil: interrupted; injected faults were healed")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,315 @@
+"""The altio-hil pytest plugin: options, fixtures, markers and hooks for fault-injection suites.
+
+Registered as a pytest11 entry point, so it is loaded by every pytest run in the virtual env; it
+does nothing until a test asks for one of its fixtures (all named `altio_*`).
+
+Options
+  --lab INVENTORY         lab description (default: the seed's two-node cluster on sim)
+  --target sim|kvm|sparc  override the inventory's target
+  --monitor NAME          the monitor under test: alternateio | legacy-primary-only
+  --seed S                seed for the randomized schedule and any random choice (printed, reported)
+  --allow-destructive     allow tests marked `destructive` on shared labs (kvm, sparc)
+  --altio-report DIR      write DIR/results.json (the run's scenarios) at the end of the session
+
+Fixtures
+  altio_lab (session)     the loaded inventory + main.cf (harness.inventory.Lab)
+  altio_topology/oracle   questions about the lab's configuration; the expected outcomes
+  altio_target            a booted target; on sim a fresh in-process lab per test (each xdist
+                          worker has its own labs); faults injected through it are healed at teardown
+  altio_faults            inject(kind, where) with guaranteed heal
+  altio_timeline          the target's timeline
+  altio_report            Allure steps and attachments
+  altio_scenario          the scenario a parametrized suite test plays (see `altio_matrix` marker)
+  altio_record            record a results.json scenario dict
+
+Markers
+  altio_matrix(NAME)      parametrize `altio_scenario` with the scenarios NAME ("failover", "combo")
+  altio_row(ROW)          the reference-table row a test covers (S1..D4), added to every scenario test
+  destructive             kills domains or powers nodes off; on shared labs needs --allow-destructive
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.faults import Fault, FaultLedger
+from harness.inventory import DEFAULT_INVENTORY, InventoryError, Lab, load_inventory
+from harness.oracle import Oracle, Topology
+from harness.scenarios import combined_faults, failover_matrix
+
+MONITOR_CHOICES = ("alternateio", "legacy-primary-only")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("altio-hil", "AlternateIO hardware-in-the-loop harness")
+    g.addoption("--lab", default=None, help="lab inventory (default: inventories/sim-2node.yaml)")
+    g.addoption("--target", default=None, choices=("sim", "kvm", "sparc"), help="override the inventory's target")
+    g.addoption("--monitor", default="alternateio", choices=MONITOR_CHOICES, help="the monitor under test")
+    g.addoption("--seed", type=int, default=None, help="seed of the randomized schedule (default: random, printed)")
+    g.addoption("--allow-destructive", action="store_true", help="allow destructive tests on shared labs")
+    g.addoption("--altio-report", default=None, help="write results.json for the session into this directory")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "altio_matrix(name): parametrize altio_scenario with a scenario family")
+    config.addinivalue_line("markers", "altio_row(row): reference-table row covered by the test")
+    config.addinivalue_line("markers", "destructive: kills domains or powers nodes off")
+    seed = config.getoption("--seed")
+    if seed is None:
+        # one seed for the whole session, shared with xdist workers through the environment
+        seed = int(os.environ.get("ALTIO_HIL_SEED") or random.SystemRandom().randrange(1, 2**31))
+        os.environ["ALTIO_HIL_SEED"] = str(seed)
+    config._altio_seed = seed  # type: ignore[attr-defined]
+    _PROGRESS["worker"] = hasattr(config, "workerinput")
+
+
+def _seed(config: pytest.Config) -> int:
+    return int(config._altio_seed)  # type: ignore[attr-defined]
+
+
+def _lab_path(config: pytest.Config) -> Path:
+    return Path(config.getoption("--lab") or DEFAULT_INVENTORY)
+
+
+_LABS: dict[Path, Lab] = {}
+
+
+def load_lab(config: pytest.Config) -> Lab:
+    path = _lab_path(config).resolve()
+    if path not in _LABS:
+        try:
+            _LABS[path] = load_inventory(path)
+        except InventoryError as exc:
+            raise pytest.UsageError(f"bad inventory:\n{exc}") from None
+    return _LABS[path]
+
+
+def target_kind(config: pytest.Config, lab: Lab) -> str:
+    return config.getoption("--target") or lab.inventory.target
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    if not config.getoption("--lab") and not config.getoption("--altio-report"):
+        return None
+    return [f"altio-hil: lab {_lab_path(config)}, monitor {config.getoption('--monitor')}, seed {_seed(config)}"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "altio_scenario" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("altio_matrix")
+    family = marker.args[0] if marker else "failover"
+    lab = load_lab(metafunc.config)
+    topo = Topology(lab.config, lab.nodes)
+    scenarios = {"failover": failover_matrix, "combo": combined_faults}[family](topo)
+    params = [pytest.param(s, id=s.id, marks=[pytest.mark.altio_row(s.row)]
+                           + ([pytest.mark.destructive] if any(f.kind in ("domain_kill", "node_power_off")
+                                                               for f in s.faults) else []))
+              for s in scenarios]
+    metafunc.parametrize("altio_scenario", params)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Heal what a killed run left behind on this lab before anything else runs."""
+    config = session.config
+    if not config.getoption("--lab") and not config.getoption("--altio-report"):
+        return
+    if hasattr(config, "workerinput"):
+        return  # the controller does it once
+    lab = load_lab(config)
+    kind = target_kind(config, lab)
+    ledger = FaultLedger.for_lab(lab.name, kind)
+    leftovers = ledger.entries()
+    if leftovers:
+        from harness.targets import heal_leftovers
+
+        healed = heal_leftovers(lab, kind, ledger)
+        tr = config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None:
+            tr.write_line(f"altio-hil: healed {len(healed)} fault(s) left by an earlier run: "
+                          + ", ".join(map(str, healed)), yellow=True)
+
+
+# -- fixtures ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def altio_lab(pytestconfig: pytest.Config) -> Lab:
+    return load_lab(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def altio_topology(altio_lab: Lab) -> Topology:
+    return Topology(altio_lab.config, altio_lab.nodes)
+
+
+@pytest.fixture(scope="session")
+def altio_oracle(altio_topology: Topology) -> Oracle:
+    return Oracle(altio_topology)
+
+
+@pytest.fixture(scope="session")
+def altio_seed(pytestconfig: pytest.Config) -> int:
+    return _seed(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def altio_monitor(pytestconfig: pytest.Config) -> str:
+    return pytestconfig.getoption("--monitor")
+
+
+@pytest.fixture
+def altio_target(request: pytest.FixtureRequest, altio_lab: Lab, altio_monitor: str, altio_seed: int):
+    """A booted target. Whatever the test does, every fault injected through it is healed after."""
+    from harness.targets import open_target
+
+    config = request.config
+    kind = target_kind(config, altio_lab)
+    if kind != "sim" and request.node.get_closest_marker("destructive") and not config.getoption("--allow-destructive"):
+        pytest.fail(f"destructive test on the shared {kind} lab {altio_lab.name}: pass --allow-destructive",
+                    pytrace=False)
+    target = open_target(altio_lab, kind, altio_monitor, altio_seed)
+    try:
+        yield target
+    finally:
+        target.close()  # heals, even on failure or KeyboardInterrupt
+
+
+@pytest.fixture
+def altio_timeline(altio_target):
+    return altio_target.timeline
+
+
+class _Faults:
+    def __init__(self, target) -> None:
+        self.target = target
+
+    def inject(self, kind: str, where: str) -> Fault:
+        fault = Fault(kind, where)
+        self.target.inject(fault)
+        return fault
+
+    def heal(self, fault: Fault) -> None:
+        self.target.heal(fault)
+
+
+@pytest.fixture
+def altio_faults(altio_target):
+    faults = _Faults(altio_target)
+    try:
+        yield faults
+    finally:
+        altio_target.heal_all()
+
+
+class AllureReport:
+    """Steps and attachments into allure-pytest (a no-op when allure is not collecting)."""
+
+    def step(self, title: str):
+        import allure
+
+        return allure.step(title)
+
+    def attach(self, name: str, body: str, kind: str = "text") -> None:
+        import allure
+
+        types = {"text": allure.attachment_type.TEXT, "svg": allure.attachment_type.SVG,
+                 "html": allure.attachment_type.HTML, "json": allure.attachment_type.JSON}
+        allure.attach(body, name=name, attachment_type=types.get(kind, allure.attachment_type.TEXT))
+
+
+@pytest.fixture
+def altio_report(request: pytest.FixtureRequest, altio_lab: Lab, altio_monitor: str) -> AllureReport:
+    import allure
+
+    kind = target_kind(request.config, altio_lab)
+    allure.dynamic.label("lab", altio_lab.name)
+    allure.dynamic.label("target", kind)
+    allure.dynamic.label("monitor", altio_monitor)
+    allure.dynamic.parent_suite(f"{altio_lab.name} ({kind}, {altio_monitor})")
+    row = request.node.get_closest_marker("altio_row")
+    if row:
+        allure.dynamic.label("row", row.args[0])
+        allure.dynamic.tag(row.args[0])
+    return AllureReport()
+
+
+@pytest.fixture
+def altio_record(request: pytest.FixtureRequest):
+    """Record one results.json scenario; it travels to the controller in the test report."""
+
+    def record(result: dict) -> None:
+        request.node.user_properties.append(("altio_result", json.dumps(result)))
+
+    return record
+
+
+# -- collecting results ------------------------------------------------------------------------------------
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for key, value in report.user_properties:
+        if key == "altio_result" and report.when == "call":
+            _CONTROLLER_RESULTS.append(json.loads(value))
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _progress(report)
+
+
+_CONTROLLER_RESULTS: list[dict] = []
+_PROGRESS: dict = {"done": 0, "worker": False}
+
+
+def _progress(report: pytest.TestReport) -> None:
+    if not os.environ.get("ALTIO_HIL_PROGRESS") or _PROGRESS["worker"]:
+        return
+    _PROGRESS["done"] += 1
+    total = os.environ.get("ALTIO_HIL_TOTAL", "?")
+    name = report.nodeid.split("[", 1)[-1].rstrip("]") if "[" in report.nodeid else report.nodeid
+    mark = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}.get(report.outcome, report.outcome)
+    sys.stderr.write(f"  [{_PROGRESS['done']:>3}/{total}] {mark:<4} {name} ({report.duration:.2f}s)\n")
+    sys.stderr.flush()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):
+        os.environ.setdefault("ALTIO_HIL_TOTAL", str(len(session.items)))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    out = config.getoption("--altio-report")
+    if not out or hasattr(config, "workerinput"):
+        return
+    from harness.reporting import write_results
+
+    lab = load_lab(config)
+    directory = Path(out)
+    directory.mkdir(parents=True, exist_ok=True)
+    scenarios = sorted(_CONTROLLER_RESULTS, key=lambda r: r["id"])
+    write_results(directory / "results.json", lab=lab.name, target=target_kind(config, lab),
+                  monitor=config.getoption("--monitor"), seed=_seed(config), scenarios=scenarios)
+
+
+
+@pytest.fixture
+def altio_play(altio_target, altio_oracle, altio_report, altio_record):
+    """Play a scenario on the target, attach its timeline, record it, and fail the test on a bad verdict."""
+    from harness.scenarios import play
+
+    def run(scenario) -> dict:
+        t0 = altio_target.now()
+        result = play(altio_target, altio_oracle, scenario, altio_report)
+        svg = altio_target.timeline.window(t0, altio_target.now()).to_svg(
+            f"{scenario.id} — {scenario.description}")
+        altio_report.attach("timeline", svg, "svg")
+        altio_record({**result, "description": scenario.description})
+        if result["verdict"] == "error":
+            pytest.fail("infrastructure error: " + "; ".join(result["problems"]), pytrace=False)
+        assert result["verdict"] == "pass", "; ".join(result["problems"])
+        return result
+
+    return run

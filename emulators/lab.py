@@ -1,0 +1,294 @@
+"""Assemble an emulated lab (platform + cluster engine + agents) from a main.cf and a node layout.
+
+Nothing about the lab is hard-coded: the physical layout (which systems share a node, which one is
+the control domain) comes from the inventory, everything else from the cluster configuration:
+
+- every NIC (and MultiNICB) resource gives its system's domain a physical NIC of that name, and a
+  virtual switch over it;
+- every Zpool resource gives its system's domain a disk and a zpool of that PoolName, and a virtual
+  disk server volume on a zvol of that pool;
+- every LDom resource names a guest; the guest is defined on every node whose control domain is in
+  the LDom group's SystemList. Its devices follow the AlternateIO resource of the group the LDom group
+  depends on: one vnet per service domain of each network service group, one mpgroup per storage
+  service group with one vdisk path per service domain of that group.
+
+`LabSpec` is plain data (JSON-serialisable) so that the harness can hand it to a lab daemon.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from agents.alternateio import MONITORS
+from emulators.clock import Clock
+from emulators.ovm import FaultError, Platform
+from emulators.ovm.agents import DiskAgent, LDomAgent, MountAgent, MultiNICBAgent, NICAgent, ZpoolAgent
+from emulators.ovm.ldm import run_ldm
+from emulators.ovm.solaris import run_dladm, run_zpool
+from emulators.vcs import commands as vcs_commands
+from emulators.vcs.config import load
+from emulators.vcs.config.model import Config, Group
+from emulators.vcs.engine import Engine
+from emulators.vcs.group_control import EngineGroupControl
+
+VCS_COMMANDS = {"hastatus", "hagrp", "hares", "hasys", "haconf"}
+FAULT_KINDS = ("nic_pull", "zpool_offline", "disk_offline", "domain_kill", "node_power_off")
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    name: str
+    control: str
+    alternates: tuple[str, ...] = ()
+
+    @property
+    def systems(self) -> tuple[str, ...]:
+        return (self.control, *self.alternates)
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """What a lab is made of: its name, main.cf, physical nodes, timing and the monitor under test."""
+
+    name: str
+    main_cf: str
+    nodes: tuple[NodeSpec, ...]
+    type_overrides: dict[str, int] = field(default_factory=dict)
+    monitor: str = "alternateio"
+    time_scale: float = 10.0
+    seed: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> LabSpec:
+        data = json.loads(text)
+        data["nodes"] = tuple(NodeSpec(n["name"], n["control"], tuple(n["alternates"])) for n in data["nodes"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class GuestPlan:
+    """Where a guest may run and which service groups serve its paths on each node."""
+
+    guest: str
+    ldom_group: str
+    alternateio_group: str
+    alternateio_resource: str
+    storage_groups: dict[str, tuple[str, ...]]  # control system -> storage SGs named for it
+    network_groups: dict[str, tuple[str, ...]]  # control system -> network SGs named for it
+
+
+def _localized_keys(value: object) -> tuple[str, ...]:
+    return tuple(value.keys()) if isinstance(value, dict) else ()
+
+
+def plan_guests(config: Config) -> list[GuestPlan]:
+    """Derive each guest's AlternateIO wiring from the configuration (LDom group -> AlternateIO group)."""
+    plans = []
+    for ldom_group, res in config.resources_of_type("LDom"):
+        guest = str(res.attributes["LDomName"].for_system(None) if "LDomName" in res.attributes else res.name)
+        aio_group: Group | None = None
+        for dep in ldom_group.group_deps:
+            g = config.groups.get(dep.child)
+            if g and any(r.type == "AlternateIO" for r in g.resources.values()):
+                aio_group = g
+        if aio_group is None:
+            continue
+        aio_res = next(r for r in aio_group.resources.values() if r.type == "AlternateIO")
+        storage, network = {}, {}
+        for system in aio_group.system_list:
+            storage[system] = _localized_keys(aio_res.attributes.get("StorageSG") and
+                                              aio_res.attributes["StorageSG"].for_system(system))
+            network[system] = _localized_keys(aio_res.attributes.get("NetworkSG") and
+                                              aio_res.attributes["NetworkSG"].for_system(system))
+        plans.append(GuestPlan(guest, ldom_group.name, aio_group.name, aio_res.name, storage, network))
+    return plans
+
+
+class SimLab:
+    """A running emulated lab: platform, engine, agents, and the commands of every system."""
+
+    def __init__(self, spec: LabSpec, clock: Clock, config: Config | None = None) -> None:
+        self.spec = spec
+        self.clock = clock
+        self.config = config if config is not None else load(Path(spec.main_cf))
+        self._apply_timing(self.config, spec.type_overrides)
+        self.guests = plan_guests(self.config)
+        self.platform = Platform(clock)
+        self._build_platform()
+        self.engine = Engine(self.config, clock, seed=spec.seed)
+        self._register_agents()
+        self.platform.subscribe(self._on_platform_event)
+
+    # -- assembly ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _apply_timing(config: Config, overrides: dict[str, int]) -> None:
+        """The inventory's timing overrides every type's static timing attributes."""
+        from emulators.vcs.config.model import AttrDef
+
+        for typedef in config.types.values():
+            for name, value in overrides.items():
+                current = typedef.attributes.get(name)
+                typedef.attributes[name] = AttrDef(name, "int", "scalar", int(value), True,
+                                                   current.loc if current else None)
+
+    def node_of(self, system: str) -> NodeSpec:
+        for node in self.spec.nodes:
+            if system in node.systems:
+                return node
+        raise KeyError(system)
+
+    def _build_platform(self) -> None:
+        config = self.config
+        domains = {}
+        for node_spec in self.spec.nodes:
+            node = self.platform.add_node(node_spec.name)
+            domains[node_spec.control] = node.add_domain(
+                "primary", hostname=node_spec.control, role="control", buses=["pci_0"])
+            for i, alt in enumerate(node_spec.alternates, start=1):
+                domains[alt] = node.add_domain(alt, hostname=alt, role="alternate", buses=[f"pci_{i}"])
+        # physical NICs from NIC/MultiNICB resources, disks + zpools from Zpool resources
+        disk_counter: dict[str, int] = {}
+        for group in config.groups.values():
+            for res in group.resources.values():
+                for system in group.system_list:
+                    dom = domains.get(system)
+                    if dom is None:
+                        continue
+                    if res.type in ("NIC", "MultiNICB") and "Device" in res.attributes:
+                        dev = res.attributes["Device"].for_system(system)
+                        for nic in (dev.keys() if isinstance(dev, dict) else [dev]):
+                            if nic and not dom.has_nic(str(nic)):
+                                dom.add_nic(str(nic))
+                                dom.add_vsw(f"{dom.name}-vsw-{nic}", net_dev=str(nic))
+                    elif res.type == "Zpool" and "PoolName" in res.attributes:
+                        pool = str(res.attributes["PoolName"].for_system(system))
+                        if not dom.has_zpool(pool):
+                            n = disk_counter[system] = disk_counter.get(system, 0) + 1
+                            disk = f"c0t{n}d0"
+                            dom.add_disk(disk)
+                            dom.add_zpool(pool, vdevs=[disk])
+            for system in group.system_list:
+                dom = domains.get(system)
+                if dom is not None and dom.role in ("control", "alternate") and not dom.has_vds(f"{dom.name}-vds0"):
+                    dom.add_vds(f"{dom.name}-vds0")
+        # guests: defined on every node whose control domain can run the LDom group
+        for plan in self.guests:
+            ldom_systems = config.groups[plan.ldom_group].system_list
+            for node_spec in self.spec.nodes:
+                if node_spec.control not in ldom_systems:
+                    continue
+                node = self.platform.node(node_spec.name)
+                guest = node.add_domain(plan.guest, hostname=plan.guest, role="guest", master="primary")
+                domains[node_spec.control].set_failure_policy("stop")
+                self._wire_guest(plan, node_spec, guest, domains)
+
+    def _wire_guest(self, plan: GuestPlan, node_spec: NodeSpec, guest, domains) -> None:
+        config = self.config
+        vnet_i = 0
+        for sg in plan.network_groups.get(node_spec.control, ()):
+            group = config.groups[sg]
+            for system in group.system_list:
+                dom = domains[system]
+                for res in group.resources.values():
+                    if res.type in ("NIC", "MultiNICB") and "Device" in res.attributes:
+                        dev = res.attributes["Device"].for_system(system)
+                        for nic in (dev.keys() if isinstance(dev, dict) else [dev]):
+                            guest.add_vnet(f"vnet{vnet_i}", vsw=f"{dom.name}-vsw-{nic}")
+                            vnet_i += 1
+        vdisk_i = 0
+        for sg in plan.storage_groups.get(node_spec.control, ()):
+            group = config.groups[sg]
+            mpgroup = f"{plan.guest}-{sg}"
+            for system in group.system_list:
+                dom = domains[system]
+                for res in group.resources.values():
+                    if res.type == "Zpool" and "PoolName" in res.attributes:
+                        pool = str(res.attributes["PoolName"].for_system(system))
+                        volume = f"{plan.guest}-{sg}-vol"
+                        dom.add_vdsdev(volume, vds=f"{dom.name}-vds0",
+                                       backend=f"/dev/zvol/dsk/{pool}/{plan.guest}-{sg}", mpgroup=mpgroup)
+                        guest.add_vdisk(f"vdisk{vdisk_i}", volume=f"{volume}@{dom.name}-vds0")
+                        vdisk_i += 1
+
+    def _register_agents(self) -> None:
+        eng, platform = self.engine, self.platform
+        monitor_cls = MONITORS[self.spec.monitor]
+        eng.register_agent("AlternateIO", monitor_cls(EngineGroupControl(eng)))
+        eng.register_agent("LDom", LDomAgent(platform))
+        eng.register_agent("Zpool", ZpoolAgent(platform))
+        eng.register_agent("NIC", NICAgent(platform))
+        eng.register_agent("MultiNICB", MultiNICBAgent(platform))
+        eng.register_agent("Disk", DiskAgent(platform))
+        eng.register_agent("Mount", MountAgent(platform))
+
+    # -- membership follows the domains -------------------------------------------------------------
+
+    def _on_platform_event(self, event) -> None:
+        """A cluster system is a domain: when it stops being active it leaves the membership."""
+        if getattr(event, "kind", None) != "domain":
+            return
+        system = event.hostname
+        if system not in self.config.systems:
+            return
+        if event.old == "active" and event.new != "active":
+            self.engine.system_leave(system, fault=True)
+        elif event.new == "active" and event.old != "active":
+            self.engine.system_join(system)
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    def boot(self) -> None:
+        """Start every domain's services and the cluster; on a virtual clock, run to the steady state."""
+        self.engine.start()
+        settle = getattr(self.engine, "settle", None)
+        if getattr(self.clock, "kind", "") == "virtual" and settle is not None:
+            settle(limit=3600.0)
+
+    # -- what a person or the harness does to the lab -----------------------------------------------
+
+    def run_command(self, system: str, argv: list[str]) -> tuple[int, str, str]:
+        prog = argv[0] if argv else ""
+        if system not in self.config.systems and not self.platform.has_system(system):
+            return 2, "", f"no such system '{system}' in lab {self.spec.name}\n"
+        if prog in VCS_COMMANDS:
+            return vcs_commands.run(self.engine, argv)
+        if prog == "ldm":
+            return run_ldm(self.platform, system, argv[1:])
+        if prog == "zpool":
+            return run_zpool(self.platform, system, argv[1:])
+        if prog == "dladm":
+            return run_dladm(self.platform, system, argv[1:])
+        return 127, "", f"bash: {prog}: command not found\n"
+
+    def inject(self, kind: str, where: str) -> str:
+        self.platform.inject(kind, where)
+        return f"injected {kind} {where}\n"
+
+    def heal(self, kind: str, where: str) -> str:
+        self.platform.heal(kind, where)
+        return f"healed {kind} {where}\n"
+
+    def heal_all(self) -> str:
+        healed = []
+        for kind, where in reversed(self.faults()):
+            self.platform.heal(kind, where)
+            healed.append(f"healed {kind} {where}\n")
+        return "".join(healed) or "no faults in force\n"
+
+    def faults(self) -> list[tuple[str, str]]:
+        return [(f.kind, f.where) if hasattr(f, "kind") else tuple(f) for f in self.platform.faults()]
+
+
+def default_monitor_names() -> list[str]:
+    return sorted(MONITORS)
+
+
+LabFactory = Callable[[LabSpec, Clock], SimLab]
+__all__ = ["LabSpec", "NodeSpec", "SimLab", "GuestPlan", "plan_guests", "FaultError", "FAULT_KINDS"]

@@ -1,0 +1,185 @@
+"""The oracle: what the cluster must do for a set of faults, by the seed's failover table.
+
+Everything is derived from the lab's main.cf and its node layout (no group, system or pool name is
+written here): which storage and network service groups the AlternateIO resource names for each
+control system, which systems serve each of them (its SystemList), which system is next for the
+LDom group by FailOverPolicy, and which faults make a service group unavailable on a system.
+
+The rules (../shared/reference/failover-scenarios.md):
+- a service group is available on a node when it can be ONLINE on at least one of its systems;
+- AlternateIO is ONLINE when every group it names for the control system is available, else OFFLINE;
+- the LDom group fails over when AlternateIO is OFFLINE (S4, N4) or the control domain is down
+  (D3, D4); otherwise (S1-S3, N1-N3, D1, D2) it stays, and the guest's I/O never stops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from emulators.vcs.config.model import Config, Group
+from harness.faults import Fault
+
+
+class NodeLayout(Protocol):
+    name: str
+    control: str
+
+    @property
+    def systems(self) -> list[str] | tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class Expected:
+    failover: bool
+    alternateio: str  # "ONLINE" | "OFFLINE"
+    ldom_system: str | None  # where the LDom group should end up (None: nowhere can take it)
+    unavailable: tuple[str, ...]  # the AlternateIO-named groups with no serving system left
+    deadline_s: float  # how long to watch (clock seconds) before judging
+
+    def to_json(self) -> dict:
+        return {"failover": self.failover, "alternateio": self.alternateio}
+
+
+@dataclass(frozen=True)
+class GuestService:
+    """The service groups that AlternateIO names for one control system, with their 0/1 values."""
+
+    storage: dict[str, int]
+    network: dict[str, int]
+
+    @property
+    def groups(self) -> dict[str, int]:
+        return {**self.storage, **self.network}
+
+
+def _as_int(v: object) -> int:
+    try:
+        return int(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+
+
+class Topology:
+    """Read-only questions about a lab's cluster configuration and node layout."""
+
+    def __init__(self, config: Config, nodes: list[NodeLayout] | tuple[NodeLayout, ...]) -> None:
+        self.config = config
+        self.nodes = list(nodes)
+        aio = config.resources_of_type("AlternateIO")
+        ldom = config.resources_of_type("LDom")
+        if not aio or not ldom:
+            raise ValueError("the cluster configuration has no AlternateIO or no LDom resource")
+        self.alternateio_group, self.alternateio_resource = aio[0][0].name, aio[0][1].name
+        self.ldom_group, self.ldom_resource = ldom[0][0].name, ldom[0][1].name
+        res = aio[0][1]
+        self.guest = str(ldom[0][1].attributes["LDomName"].for_system(None)) \
+            if "LDomName" in ldom[0][1].attributes else ldom[0][1].name
+
+        def per_system(attr: str, system: str) -> dict[str, int]:
+            av = res.attributes.get(attr)
+            v = av.for_system(system) if av else None
+            return {str(k): _as_int(x) for k, x in v.items()} if isinstance(v, dict) else {}
+
+        self.services = {s: GuestService(per_system("StorageSG", s), per_system("NetworkSG", s))
+                         for s in self.group(self.ldom_group).system_list}
+
+    def group(self, name: str) -> Group:
+        return self.config.groups[name]
+
+    def node_of(self, system: str) -> NodeLayout:
+        for node in self.nodes:
+            if system in node.systems:
+                return node
+        raise KeyError(system)
+
+    def control_systems(self) -> list[str]:
+        """Control systems that can run the LDom group, in its SystemList priority order."""
+        sl = self.group(self.ldom_group).system_list
+        return sorted(sl, key=lambda s: sl[s])
+
+    def serving_systems(self, sg: str) -> list[str]:
+        sl = self.group(sg).system_list
+        return sorted(sl, key=lambda s: sl[s])
+
+    def resource_values(self, sg: str, type_names: tuple[str, ...], attr: str, system: str) -> list[str]:
+        """Values of `attr` (e.g. PoolName, Device) of the group's resources of those types on a system."""
+        out = []
+        for r in self.group(sg).resources.values():
+            if r.type in type_names and attr in r.attributes:
+                v = r.attributes[attr].for_system(system)
+                out.extend(str(k) for k in v) if isinstance(v, dict) else out.append(str(v))
+        return out
+
+    def pools(self, sg: str, system: str) -> list[str]:
+        return self.resource_values(sg, ("Zpool",), "PoolName", system)
+
+    def nics(self, sg: str, system: str) -> list[str]:
+        return self.resource_values(sg, ("NIC", "MultiNICB"), "Device", system)
+
+    def timing(self, type_name: str, attr: str, default: int) -> int:
+        t = self.config.types.get(type_name)
+        a = t.attributes.get(attr) if t else None
+        return int(a.default) if a is not None and a.default is not None else default
+
+
+class Oracle:
+    """Expected outcome of a fault set, for a guest whose LDom group is online on `active`."""
+
+    def __init__(self, topology: Topology) -> None:
+        self.topo = topology
+
+    def systems_down(self, faults: list[Fault]) -> set[str]:
+        down: set[str] = set()
+        for f in faults:
+            if f.kind == "domain_kill":
+                down.add(f.system)
+            elif f.kind == "node_power_off":
+                down.update(self.topo.node_of(f.system).systems)
+        return down
+
+    def unavailable_on(self, sg: str, system: str, faults: list[Fault], disk_pools: dict[str, str]) -> bool:
+        """Can `sg` not be ONLINE on `system` under these faults?"""
+        if system in self.systems_down(faults):
+            return True
+        pools = set(self.topo.pools(sg, system))
+        nics = self.topo.nics(sg, system)
+        pulled = {f.object for f in faults if f.kind == "nic_pull" and f.system == system}
+        broken_pools = {f.object for f in faults if f.kind == "zpool_offline" and f.system == system}
+        broken_pools |= {disk_pools.get(f"{system}:{f.object}", "") for f in faults
+                         if f.kind == "disk_offline" and f.system == system}
+        if pools & broken_pools:
+            return True
+        return bool(nics) and all(n in pulled for n in nics)
+
+    def deadline(self) -> float:
+        """Clock seconds to watch: two monitor layers (platform resource, then AlternateIO) with their
+        tolerance, then a failover (offline, online of both groups with the guest's boot)."""
+        mi = self.topo.timing("AlternateIO", "MonitorInterval", 60)
+        tl = self.topo.timing("AlternateIO", "ToleranceLimit", 0)
+        online = self.topo.timing("AlternateIO", "OnlineTimeout", 300)
+        return 2 * mi * (tl + 1) + mi + 2 * online
+
+    def expect(self, faults: list[Fault], active: str, disk_pools: dict[str, str] | None = None) -> Expected:
+        disk_pools = disk_pools or {}
+        down = self.systems_down(faults)
+        service = self.topo.services.get(active, GuestService({}, {}))
+        unavailable = tuple(sorted(
+            sg for sg in service.groups
+            if all(self.unavailable_on(sg, s, faults, disk_pools) for s in self.topo.serving_systems(sg))))
+        control_down = active in down
+        alternateio = "OFFLINE" if (unavailable or control_down) else "ONLINE"
+        failover = alternateio == "OFFLINE"
+        target = active
+        if failover:
+            target = None
+            for s in self.topo.control_systems():
+                if s == active or s in down:
+                    continue
+                other = self.topo.services.get(s, GuestService({}, {}))
+                if any(all(self.unavailable_on(sg, x, faults, disk_pools) for x in self.topo.serving_systems(sg))
+                       for sg in other.groups):
+                    continue
+                target = s
+                break
+        return Expected(failover, alternateio, target, unavailable, float(self.deadline()))

@@ -1,0 +1,341 @@
+"""Scenarios of the seed's failover table, generated from a lab, and the runner that plays one.
+
+`failover_matrix(topology)` expands every row of the reference table (S1-S4, N1-N4, D1-D4) over every
+node, every storage and network service group that AlternateIO names there, and every alternate
+domain where a node has several. `combined_faults(topology)` adds cross-group combinations. The
+oracle decides every expectation; nothing here names a group, system or pool.
+
+`play(target, oracle, scenario, report)` runs one scenario: baseline (the lab in its steady state with
+the LDom group on the scenario's node), inject, wait for the outcome or the oracle's deadline,
+observe, heal, restore the steady state (clearing faults where VCS requires it) and check that the
+heal moved nothing. The returned dict is a `results.json` scenario.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from harness.faults import Fault
+from harness.oracle import Expected, Oracle, Topology
+from harness.targets.base import InfrastructureError, Target
+
+ROWS = {
+    "S1": "storage SG online on control and alternate: no failover",
+    "S2": "storage SG faulted on control, online on alternate: no failover",
+    "S3": "storage SG online on control, faulted on alternate: no failover",
+    "S4": "storage SG faulted on control and alternate: failover",
+    "N1": "network SG online on control and alternate: no failover",
+    "N2": "network SG faulted on control, online on alternate: no failover",
+    "N3": "network SG online on control, faulted on alternate: no failover",
+    "N4": "network SG faulted on control and alternate: failover",
+    "D1": "control and alternate domains up: no failover",
+    "D2": "alternate domain down: no failover",
+    "D3": "control domain down: failover",
+    "D4": "control and alternate domains down: failover",
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    row: str  # S1..D4, "combo", "nemesis"
+    node: str  # physical node the guest starts on
+    active: str  # control system the LDom group starts on
+    group: str  # the service group (or domain) the row is about
+    faults: tuple[Fault, ...] = field(default_factory=tuple)
+
+    @property
+    def description(self) -> str:
+        return ROWS.get(self.row, self.row)
+
+
+def _sg_faults(topo: Topology, sg: str, system: str, kind: str) -> list[Fault]:
+    objects = topo.pools(sg, system) if kind == "zpool_offline" else topo.nics(sg, system)
+    return [Fault(kind, f"{system}:{o}") for o in objects]
+
+
+def failover_matrix(topo: Topology) -> list[Scenario]:
+    out: list[Scenario] = []
+    for control in topo.control_systems():
+        node = topo.node_of(control)
+        alternates = [s for s in node.systems if s != control]
+        service = topo.services[control]
+        for family, groups, kind in (("S", service.storage, "zpool_offline"), ("N", service.network, "nic_pull")):
+            for sg in groups:
+                serving = topo.serving_systems(sg)
+                on_control = _sg_faults(topo, sg, control, kind)
+                alt_serving = [a for a in serving if a != control]
+                out.append(Scenario(f"{family}1[{node.name}/{sg}]", f"{family}1", node.name, control, sg))
+                out.append(Scenario(f"{family}2[{node.name}/{sg}]", f"{family}2", node.name, control, sg,
+                                    tuple(on_control)))
+                for alt in alt_serving:
+                    out.append(Scenario(f"{family}3[{node.name}/{sg}/{alt}]", f"{family}3", node.name, control,
+                                        sg, tuple(_sg_faults(topo, sg, alt, kind))))
+                everywhere = [f for s in serving for f in _sg_faults(topo, sg, s, kind)]
+                out.append(Scenario(f"{family}4[{node.name}/{sg}]", f"{family}4", node.name, control, sg,
+                                    tuple(everywhere)))
+        out.append(Scenario(f"D1[{node.name}]", "D1", node.name, control, control))
+        for alt in alternates:
+            out.append(Scenario(f"D2[{node.name}/{alt}]", "D2", node.name, control, alt,
+                                (Fault("domain_kill", alt),)))
+        out.append(Scenario(f"D3[{node.name}]", "D3", node.name, control, control,
+                            (Fault("domain_kill", control),)))
+        out.append(Scenario(f"D4[{node.name}]", "D4", node.name, control, control,
+                            tuple(Fault("domain_kill", s) for s in (control, *alternates))))
+        out.append(Scenario(f"D4[{node.name}/power]", "D4", node.name, control, node.name,
+                            (Fault("node_power_off", control),)))
+    return out
+
+
+def combined_faults(topo: Topology) -> list[Scenario]:
+    """Faults across groups and domains at once; the oracle decides each outcome."""
+    out: list[Scenario] = []
+    for control in topo.control_systems():
+        node = topo.node_of(control)
+        service = topo.services[control]
+        alternates = [s for s in node.systems if s != control]
+        for sg in service.storage:
+            for ng in service.network:
+                for alt in alternates:
+                    if alt not in topo.serving_systems(sg) or alt not in topo.serving_systems(ng):
+                        continue
+                    # storage lost on control + network lost on the alternate: each still served once
+                    out.append(Scenario(f"combo[{node.name}/{sg}@control+{ng}@{alt}]", "combo", node.name, control,
+                                        f"{sg}+{ng}", tuple(_sg_faults(topo, sg, control, "zpool_offline")
+                                                            + _sg_faults(topo, ng, alt, "nic_pull"))))
+                    # network lost on control + storage on the alternate
+                    out.append(Scenario(f"combo[{node.name}/{ng}@control+{sg}@{alt}]", "combo", node.name, control,
+                                        f"{ng}+{sg}", tuple(_sg_faults(topo, ng, control, "nic_pull")
+                                                            + _sg_faults(topo, sg, alt, "zpool_offline"))))
+            for alt in alternates:
+                # storage lost on control while the alternate domain dies: nothing serves the group
+                out.append(Scenario(f"combo[{node.name}/{sg}@control+kill {alt}]", "combo", node.name, control,
+                                    sg, tuple(_sg_faults(topo, sg, control, "zpool_offline")
+                                              + [Fault("domain_kill", alt)])))
+    return out
+
+
+# -- playing a scenario ------------------------------------------------------------------------------------
+
+class Report(Protocol):
+    """Where a scenario's steps and attachments go (Allure in the plugin; nothing elsewhere)."""
+
+    def step(self, title: str) -> contextlib.AbstractContextManager: ...
+
+    def attach(self, name: str, body: str, kind: str = "text") -> None: ...
+
+
+class NoReport:
+    def step(self, title: str) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()
+
+    def attach(self, name: str, body: str, kind: str = "text") -> None:
+        pass
+
+
+def ldom_location(target: Target, topo: Topology) -> str | None:
+    """The system where the LDom group is ONLINE (None when nowhere)."""
+    for s in topo.control_systems():
+        with contextlib.suppress(KeyError):
+            if target.system_state(s) == "RUNNING" and target.group_state(topo.ldom_group, s) == "ONLINE":
+                return s
+    return None
+
+
+def steady_problems(target: Target, topo: Topology, control: str) -> list[str]:
+    """What keeps the lab from its steady state with the guest on `control` (empty: steady)."""
+    problems = []
+    node = topo.node_of(control)
+    for s in node.systems:
+        if target.system_state(s) != "RUNNING":
+            problems.append(f"system {s} is {target.system_state(s)}")
+    for g in (topo.alternateio_group, topo.ldom_group):
+        st = target.group_state(g, control)
+        if st != "ONLINE":
+            problems.append(f"group {g} is {st} on {control}")
+    service = topo.services[control]
+    for sg, value in service.groups.items():
+        if sg in service.storage and not value:
+            continue  # value-0 storage groups are nobody's to bring up
+        for s in topo.serving_systems(sg):
+            st = target.group_state(sg, s)
+            if st != "ONLINE":
+                problems.append(f"group {sg} is {st} on {s}")
+    if target.domain_state(node.name, topo.guest) != "active":
+        problems.append(f"guest {topo.guest} is not active on {node.name}")
+    return problems
+
+
+def restore(target: Target, topo: Topology, control: str) -> None:
+    """Bring the lab back to its steady state around `control` the way an operator would:
+    clear every FAULTED group (VCS wants that before a group may run there again), then online what
+    is missing on the node's systems."""
+    for g in topo.config.groups:
+        for s in topo.group(g).system_list:
+            if target.system_state(s) == "RUNNING" and "FAULTED" in target.group_state(g, s):
+                target.hagrp("-clear", g, "-sys", s)
+    if ldom_location(target, topo) is None:
+        target.hagrp("-online", topo.ldom_group, "-sys", control)
+    service = topo.services[control]
+    for sg, value in service.groups.items():
+        if sg in service.storage and not value:
+            continue
+        for s in topo.serving_systems(sg):
+            if target.system_state(s) == "RUNNING" and target.group_state(sg, s) == "OFFLINE":
+                target.hagrp("-online", sg, "-sys", s)
+
+
+def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> None:
+    """Baseline: steady state with the LDom group on `control` (switching it there if needed)."""
+    where = ldom_location(target, topo)
+    if where is not None and where != control:
+        target.hagrp("-switch", topo.ldom_group, "-to", control)
+        target.wait_until(lambda: ldom_location(target, topo) == control, timeout)
+    restore(target, topo, control)
+    if not target.wait_until(lambda: not steady_problems(target, topo, control), timeout):
+        raise InfrastructureError(f"baseline not reached on {control}: "
+                                  + "; ".join(steady_problems(target, topo, control)))
+
+
+def _snapshot(target: Target, topo: Topology, node: str) -> str:
+    out = []
+    system = target.any_running_system()
+    out.append(f"# hastatus -sum (on {system})\n" + target.run(system, ["hastatus", "-sum"])[1])
+    for n in topo.nodes:
+        if target.system_state(n.control) == "RUNNING" or n.name == node:
+            rc, text, err = target.run(n.control, ["ldm", "list"])
+            out.append(f"# ldm list (on {n.control}, node {n.name})\n" + (text or err))
+    return "\n".join(out)
+
+
+def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | None = None) -> dict:
+    """Run one scenario on a target and judge it; always heals what it injected."""
+    report = report or NoReport()
+    topo = oracle.topo
+    wall0 = time.perf_counter()
+    clock0 = target.now()
+    expected: Expected = oracle.expect(list(scenario.faults), scenario.active, target.disk_pools())
+    result: dict = {
+        "id": scenario.id, "row": scenario.row, "node": scenario.node, "group": scenario.group,
+        "faults": [f.to_json() for f in scenario.faults],
+        "expected": expected.to_json(),
+        "observed": {"failover": False, "alternateio": "", "ldom_system": ""},
+        "verdict": "error", "detect_s": None, "failover_s": None, "clock": target.clock_kind,
+        "clock_s": 0.0, "wall_s": 0.0, "problems": [],
+    }
+    try:
+        with report.step(f"baseline: steady state with {topo.ldom_group} on {scenario.active}"):
+            target.step("baseline")
+            bring_to(target, topo, scenario.active, expected.deadline_s)
+            report.attach("before: hastatus -sum and ldm list", _snapshot(target, topo, scenario.node))
+        t_inject = target.now()
+        with report.step("inject: " + (", ".join(map(str, scenario.faults)) or "no fault")):
+            target.step("inject")
+            for f in scenario.faults:
+                target.inject(f)
+        with report.step(f"wait up to {expected.deadline_s:.0f} s for the outcome"):
+            target.step("wait")
+            if expected.failover and expected.ldom_system:
+                target.wait_until(lambda: ldom_location(target, topo) == expected.ldom_system, expected.deadline_s)
+            else:
+                target.wait(expected.deadline_s)
+        with report.step("assert against the oracle"):
+            target.step("assert")
+            result["observed"], problems = observe(target, topo, scenario, expected, t_inject)
+            _timings(target, topo, scenario, t_inject, result)
+            report.attach("after: hastatus -sum and ldm list", _snapshot(target, topo, scenario.node))
+        t_heal = target.now()
+        with report.step("heal and restore the steady state"):
+            target.step("heal")
+            target.heal_all()
+            landed = ldom_location(target, topo) or expected.ldom_system or scenario.active
+            restore(target, topo, landed)
+            if not target.wait_until(lambda: not steady_problems(target, topo, landed), expected.deadline_s):
+                restore(target, topo, landed)  # a rejoining system may need a second pass
+                if not target.wait_until(lambda: not steady_problems(target, topo, landed), expected.deadline_s):
+                    problems.append("lab did not return to steady state after heal: "
+                                    + "; ".join(steady_problems(target, topo, landed)))
+            moved = [e for e in target.timeline.since(t_heal)
+                     if e.kind == "group" and e.subject == topo.ldom_group and e.new == "ONLINE"
+                     and e.system != landed]
+            if moved:
+                problems.append(f"the heal moved {topo.ldom_group} to {moved[0].system}")
+        result["problems"] = problems
+        result["verdict"] = "fail" if problems else "pass"
+        report.attach("engine log", "\n".join(target.engine_log(clock0)))
+    except InfrastructureError as exc:
+        result["problems"].append(f"infrastructure: {exc}")
+        result["verdict"] = "error"
+    finally:
+        target.heal_all()
+        result["clock_s"] = round(target.now() - clock0, 3)
+        result["wall_s"] = round(time.perf_counter() - wall0, 4)
+    return result
+
+
+def observe(target: Target, topo: Topology, scenario: Scenario, expected: Expected,
+            t_inject: float) -> tuple[dict, list[str]]:
+    """What the cluster did, and where it differs from the oracle."""
+    active = scenario.active
+    left = [e for e in target.timeline.since(t_inject)
+            if e.kind == "group" and e.subject == topo.ldom_group and e.system == active and e.new != "ONLINE"]
+    now_at = ldom_location(target, topo)
+    failover = bool(left) or now_at != active
+    aio = target.resource_state(topo.alternateio_resource, active)
+    # the state AlternateIO reached after the fault: the engine reports it FAULTED once it went offline
+    # on its own, and nothing at all when its system left the membership
+    aio_seen = [e.new for e in target.timeline.since(t_inject)
+                if e.kind == "resource" and e.subject == topo.alternateio_resource and e.system == active]
+    if aio_seen and any(s != "ONLINE" for s in aio_seen):
+        aio = next(s for s in aio_seen if s != "ONLINE")
+    if target.system_state(active) != "RUNNING":
+        aio = "OFFLINE"
+    observed = {"failover": failover, "alternateio": aio, "ldom_system": now_at or ""}
+    problems = []
+    if failover != expected.failover:
+        problems.append(f"expected {'a' if expected.failover else 'no'} failover, "
+                        f"{topo.ldom_group} {'moved to ' + (now_at or 'nowhere') if failover else 'stayed'}")
+    aio_online = aio == "ONLINE"
+    if aio_online != (expected.alternateio == "ONLINE"):
+        problems.append(f"AlternateIO on {active} is {aio}, expected {expected.alternateio}")
+    if expected.failover and expected.ldom_system and now_at != expected.ldom_system:
+        problems.append(f"{topo.ldom_group} is on {now_at or 'no system'}, expected {expected.ldom_system}")
+    if not expected.failover:
+        node = topo.node_of(active)
+        if target.domain_state(node.name, topo.guest) != "active":
+            problems.append(f"guest {topo.guest} is no longer active on {node.name}")
+        outages = target.guest_io_outages(topo.guest, t_inject, target.now())
+        if outages:
+            problems.append(f"guest I/O stopped {len(outages)} time(s), first at "
+                            f"{outages[0][0] - t_inject:.1f}s for {outages[0][1] - outages[0][0]:.1f}s")
+    elif expected.ldom_system:
+        dest = topo.node_of(expected.ldom_system)
+        if target.domain_state(dest.name, topo.guest) != "active":
+            problems.append(f"guest {topo.guest} is not active on {dest.name} after the failover")
+    return observed, problems
+
+
+def _timings(target: Target, topo: Topology, scenario: Scenario, t_inject: float, result: dict) -> None:
+    events = target.timeline.since(t_inject)
+    detect = next((e for e in events if e.kind == "resource" and e.subject == topo.alternateio_resource
+                   and e.system == scenario.active and e.old == "ONLINE" and e.new != "ONLINE"), None)
+    if detect is None:  # the control domain died: the cluster sees its system leave instead
+        detect = next((e for e in events if e.kind == "system" and e.subject == scenario.active
+                       and e.new != "RUNNING"), None)
+    moved = next((e for e in events if e.kind == "group" and e.subject == topo.ldom_group
+                  and e.system != scenario.active and e.new == "ONLINE"), None)
+    result["detect_s"] = round(detect.t - t_inject, 3) if detect else None
+    result["failover_s"] = round(moved.t - t_inject, 3) if moved else None
+
+
+@contextlib.contextmanager
+def healing(target: Target) -> Iterator[Target]:
+    """Heal everything the block injected, whatever happens in it (KeyboardInterrupt included)."""
+    try:
+        yield target
+    finally:
+        target.heal_all()

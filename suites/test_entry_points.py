@@ -1,0 +1,66 @@
+"""The AlternateIO entry-point contract at suite level (seed, "Exemplary Agent functions").
+
+online brings every value-1 group up on every system of its SystemList and leaves value-0 groups
+alone; offline takes the value-1 groups down everywhere and leaves value-0 groups alone. Observed
+through the cluster's own state while the LDom group is switched between nodes.
+"""
+
+import pytest
+
+from harness.scenarios import ldom_location
+
+
+def _values(topo, control, value):
+    return [sg for sg, v in topo.services[control].groups.items() if v == value]
+
+
+@pytest.mark.altio_row("contract")
+def test_online_brings_value_1_groups_up_everywhere(altio_target, altio_topology):
+    topo, target = altio_topology, altio_target
+    active = ldom_location(target, topo)
+    assert active is not None, "the LDom group is online nowhere after boot"
+    value1 = _values(topo, active, 1)
+    assert value1, "AlternateIO names no value-1 group for the active system"
+    for sg in value1:
+        for s in topo.serving_systems(sg):
+            assert target.group_state(sg, s) == "ONLINE", f"{sg} on {s}"
+    # nothing brought the other nodes' storage groups up: AlternateIO is not online there
+    for other in topo.control_systems():
+        if other == active:
+            continue
+        for sg in topo.services[other].storage:
+            for s in topo.serving_systems(sg):
+                assert target.group_state(sg, s) == "OFFLINE", f"{sg} on {s} came up without AlternateIO"
+
+
+@pytest.mark.altio_row("contract")
+def test_switch_runs_offline_then_online_and_leaves_value_0_groups_alone(altio_target, altio_topology):
+    topo, target = altio_topology, altio_target
+    source = ldom_location(target, topo)
+    dest = next(s for s in topo.control_systems() if s != source)
+    # take every value-0 group down on one serving system of the source node: nothing may bring it back
+    parked = []
+    for sg in _values(topo, source, 0):
+        alt = topo.serving_systems(sg)[-1]
+        rc, out, err = target.hagrp("-offline", sg, "-sys", alt)
+        assert rc == 0, err
+        parked.append((sg, alt))
+    target.wait_until(lambda: all(target.group_state(g, s) == "OFFLINE" for g, s in parked), 600)
+
+    rc, out, err = target.hagrp("-switch", topo.ldom_group, "-to", dest)
+    assert rc == 0, err
+    assert target.wait_until(lambda: ldom_location(target, topo) == dest, 1800), "switch did not complete"
+    target.wait(600)  # let the offline entry point's effects settle on the source node
+
+    for sg in _values(topo, source, 1):  # offline: value-1 groups down on every system of the source node
+        for s in topo.serving_systems(sg):
+            assert target.group_state(sg, s) == "OFFLINE", f"offline left {sg} {target.group_state(sg, s)} on {s}"
+    for sg, s in parked:  # value-0 groups: neither brought up by online nor touched by offline
+        assert target.group_state(sg, s) == "OFFLINE", f"value-0 group {sg} was brought up on {s}"
+    for sg in _values(topo, source, 0):
+        for s in topo.serving_systems(sg):
+            if (sg, s) not in parked:
+                assert target.group_state(sg, s) == "ONLINE", f"offline took value-0 group {sg} down on {s}"
+    for sg in _values(topo, dest, 1):  # online on the destination: value-1 groups up everywhere
+        for s in topo.serving_systems(sg):
+            assert target.group_state(sg, s) == "ONLINE", f"online left {sg} {target.group_state(sg, s)} on {s}"
