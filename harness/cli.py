@@ -116,7 +116,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INFRA
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
     report = Path(args.report).resolve()
-    for stale in ("allure-results", "html"):
+    for stale in ("allure-results", "html", "timelines"):
         shutil.rmtree(report / stale, ignore_errors=True)
     for stale in ("results.json", "junit.xml"):
         (report / stale).unlink(missing_ok=True)
@@ -157,7 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     reporting.write_allure_environment(report / "allure-results", {
         "lab": lab.name, "inventory": str(lab.path), "target": target, "monitor": args.monitor,
         "seed": str(seed), "python": sys.version.split()[0], "altio-hil": _version()})
-    summary = reporting.render_matrix_html(matrix, run_info, scenarios)
+    summary = reporting.render_matrix_html(matrix, run_info, scenarios, link_base=report / "html")
     (report / "summary.html").write_text(summary)
     if not args.no_html:
         try:

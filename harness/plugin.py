@@ -295,8 +295,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 
+def save_timeline_svg(config: pytest.Config, scenario_id: str, svg: str) -> str | None:
+    """Keep a scenario's timeline picture beside results.json for the summary page (REPORT/timelines/)."""
+    out = config.getoption("--altio-report")
+    if not out:
+        return None
+    directory = Path(out) / "timelines"
+    directory.mkdir(parents=True, exist_ok=True)
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in scenario_id) + ".svg"
+    (directory / name).write_text(svg)
+    return f"../timelines/{name}"  # relative to REPORT/html/, where summary.html lives
+
+
 @pytest.fixture
-def altio_play(altio_target, altio_oracle, altio_report, altio_record):
+def altio_play(request: pytest.FixtureRequest, altio_target, altio_oracle, altio_report, altio_record):
     """Play a scenario on the target, attach its timeline, record it, and fail the test on a bad verdict."""
     from harness.scenarios import play
 
@@ -306,7 +318,9 @@ def altio_play(altio_target, altio_oracle, altio_report, altio_record):
         svg = altio_target.timeline.window(t0, altio_target.now()).to_svg(
             f"{scenario.id} — {scenario.description}")
         altio_report.attach("timeline", svg, "svg")
-        altio_record({**result, "description": scenario.description})
+        svg_path = save_timeline_svg(request.config, scenario.id, svg)
+        altio_record({**result, "description": scenario.description,
+                      **({"timeline_svg": svg_path} if svg_path else {})})
         if result["verdict"] == "error":
             pytest.fail("infrastructure error: " + "; ".join(result["problems"]), pytrace=False)
         assert result["verdict"] == "pass", "; ".join(result["problems"])

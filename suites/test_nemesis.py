@@ -11,6 +11,7 @@ import time
 import pytest
 
 from harness.faults import Fault
+from harness.plugin import save_timeline_svg
 from harness.scenarios import ldom_location, restore, steady_problems
 
 STEPS = 14
@@ -32,7 +33,8 @@ def _catalogue(topo) -> list[Fault]:
 
 
 @pytest.mark.altio_row("nemesis")
-def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_seed, altio_report, altio_record):
+def test_randomized_schedule(pytestconfig, altio_target, altio_oracle, altio_topology, altio_seed, altio_report,
+                             altio_record):
     target, oracle, topo = altio_target, altio_oracle, altio_topology
     rng = random.Random(altio_seed)
     catalogue = _catalogue(topo)
@@ -50,7 +52,7 @@ def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_s
                 target.wait(deadline / 4)  # let a rebooted domain rejoin before restoring
                 landing = location or topo.control_systems()[0]
                 restore(target, topo, landing)
-                target.wait_until(lambda: not steady_problems(target, topo, landing)
+                target.wait_until(lambda at=landing: not steady_problems(target, topo, at)
                                   or bool(target.active_faults), deadline)
                 now_at = ldom_location(target, topo)
                 log.append(f"{i}: heal {fault} -> {topo.ldom_group} on {now_at}")
@@ -68,7 +70,7 @@ def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_s
                 continue
             expected = oracle.expect(list(target.active_faults), active, target.disk_pools())
             if expected.failover and expected.ldom_system:
-                target.wait_until(lambda: ldom_location(target, topo) == expected.ldom_system, deadline)
+                target.wait_until(lambda want=expected.ldom_system: ldom_location(target, topo) == want, deadline)
             else:
                 target.wait(deadline)
             now_at = ldom_location(target, topo)
@@ -80,14 +82,15 @@ def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_s
                                 f"expected {want}")
     target.heal_all()
     altio_report.attach("schedule", "\n".join(log) + "\n")
-    altio_report.attach("timeline", target.timeline.window(t0, target.now()).to_svg(
-        f"nemesis, seed {altio_seed}"), "svg")
+    svg = target.timeline.window(t0, target.now()).to_svg(f"nemesis, seed {altio_seed}")
+    altio_report.attach("timeline", svg, "svg")
+    svg_path = save_timeline_svg(pytestconfig, f"nemesis-{altio_seed}", svg)
     altio_record({
         "id": f"nemesis[seed={altio_seed}]", "row": "nemesis", "node": "*", "group": "*",
         "faults": [], "expected": {"failover": False, "alternateio": "ONLINE"},
         "observed": {"failover": False, "alternateio": "", "ldom_system": ldom_location(target, topo) or ""},
         "verdict": "fail" if problems else "pass", "detect_s": None, "failover_s": None,
         "clock": target.clock_kind, "clock_s": round(target.now() - t0, 3), "wall_s": round(time.perf_counter() - wall0, 4),
-        "problems": problems, "schedule": log,
+        "problems": problems, "schedule": log, **({"timeline_svg": svg_path} if svg_path else {}),
     })
     assert not problems, "\n".join(problems)
