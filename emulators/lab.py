@@ -24,10 +24,7 @@ from pathlib import Path
 
 from agents.alternateio import MONITORS
 from emulators.clock import Clock
-from emulators.ovm import FaultError, Platform
-from emulators.ovm.agents import DiskAgent, LDomAgent, MountAgent, MultiNICBAgent, NICAgent, ZpoolAgent
-from emulators.ovm.ldm import run_ldm
-from emulators.ovm.solaris import run_dladm, run_zpool
+from emulators.ovm import FaultError, Platform, bundled_agents, run_dladm, run_ldm, run_zpool
 from emulators.vcs import commands as vcs_commands
 from emulators.vcs.config import load
 from emulators.vcs.config.model import Config, Group
@@ -164,19 +161,20 @@ class SimLab:
                     if res.type in ("NIC", "MultiNICB") and "Device" in res.attributes:
                         dev = res.attributes["Device"].for_system(system)
                         for nic in (dev.keys() if isinstance(dev, dict) else [dev]):
-                            if nic and not dom.has_nic(str(nic)):
+                            if nic and str(nic) not in dom.nics:
                                 dom.add_nic(str(nic))
                                 dom.add_vsw(f"{dom.name}-vsw-{nic}", net_dev=str(nic))
                     elif res.type == "Zpool" and "PoolName" in res.attributes:
                         pool = str(res.attributes["PoolName"].for_system(system))
-                        if not dom.has_zpool(pool):
+                        if pool not in dom.pools:
                             n = disk_counter[system] = disk_counter.get(system, 0) + 1
                             disk = f"c0t{n}d0"
                             dom.add_disk(disk)
-                            dom.add_zpool(pool, vdevs=[disk])
+                            # exported until the Zpool agent imports it (the storage group's online)
+                            dom.add_zpool(pool, vdevs=[disk], imported=False)
             for system in group.system_list:
                 dom = domains.get(system)
-                if dom is not None and dom.role in ("control", "alternate") and not dom.has_vds(f"{dom.name}-vds0"):
+                if dom is not None and dom.role in ("control", "alternate") and f"{dom.name}-vds0" not in dom.vdss:
                     dom.add_vds(f"{dom.name}-vds0")
         # guests: defined on every node whose control domain can run the LDom group
         for plan in self.guests:
@@ -221,26 +219,20 @@ class SimLab:
         eng, platform = self.engine, self.platform
         monitor_cls = MONITORS[self.spec.monitor]
         eng.register_agent("AlternateIO", monitor_cls(EngineGroupControl(eng)))
-        eng.register_agent("LDom", LDomAgent(platform))
-        eng.register_agent("Zpool", ZpoolAgent(platform))
-        eng.register_agent("NIC", NICAgent(platform))
-        eng.register_agent("MultiNICB", MultiNICBAgent(platform))
-        eng.register_agent("Disk", DiskAgent(platform))
-        eng.register_agent("Mount", MountAgent(platform))
+        for type_name, agent in bundled_agents(platform).items():
+            eng.register_agent(type_name, agent)
 
     # -- membership follows the domains -------------------------------------------------------------
 
     def _on_platform_event(self, event) -> None:
         """A cluster system is a domain: when it stops being active it leaves the membership."""
-        if getattr(event, "kind", None) != "domain":
+        if getattr(event, "kind", None) != "domain" or event.hostname not in self.config.systems:
             return
-        system = event.hostname
-        if system not in self.config.systems:
-            return
-        if event.old == "active" and event.new != "active":
-            self.engine.system_leave(system, fault=True)
-        elif event.new == "active" and event.old != "active":
-            self.engine.system_join(system)
+        # membership follows "up" (booted), not the ldm state: a booting domain is active but not up
+        if event.was_up and not event.up:
+            self.engine.system_leave(event.hostname, fault=True)
+        elif event.up and not event.was_up:
+            self.engine.system_join(event.hostname)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -255,7 +247,7 @@ class SimLab:
 
     def run_command(self, system: str, argv: list[str]) -> tuple[int, str, str]:
         prog = argv[0] if argv else ""
-        if system not in self.config.systems and not self.platform.has_system(system):
+        if system not in self.config.systems and system not in self.platform.systems():
             return 2, "", f"no such system '{system}' in lab {self.spec.name}\n"
         if prog in VCS_COMMANDS:
             return vcs_commands.run(self.engine, argv)
@@ -283,7 +275,7 @@ class SimLab:
         return "".join(healed) or "no faults in force\n"
 
     def faults(self) -> list[tuple[str, str]]:
-        return [(f.kind, f.where) if hasattr(f, "kind") else tuple(f) for f in self.platform.faults()]
+        return [(f.kind, f.where) for f in self.platform.faults()]
 
 
 def default_monitor_names() -> list[str]:

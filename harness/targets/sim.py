@@ -16,6 +16,7 @@ from harness.faults import Fault, FaultLedger
 from harness.inventory import Lab
 from harness.targets.base import InfrastructureError, Target
 
+
 def lab_spec(lab: Lab, monitor: str, seed: int) -> LabSpec:
     inv = lab.inventory
     return LabSpec(
@@ -83,10 +84,13 @@ class SimTarget(Target):
         return self.sim.engine.system_state(system)
 
     def domain_state(self, node: str, domain: str) -> str:
-        return self.sim.platform.domain_state(node, domain)
+        try:
+            return self.sim.platform.node(node).domain(domain).state
+        except Exception:  # noqa: BLE001 - not defined on that node
+            return ""
 
     def guest_io_outages(self, guest: str, t0: float, t1: float) -> list[tuple[float, float]]:
-        return self.sim.platform.io_outages(guest, t0, t1)
+        return [(o.start, o.end if o.end is not None else t1) for o in self.sim.platform.io_outages(guest, t0, t1)]
 
     def run(self, system: str, argv: list[str]) -> tuple[int, str, str]:
         return self.sim.run_command(system, argv)
@@ -95,7 +99,9 @@ class SimTarget(Target):
         return self.sim.engine.log_since(since)
 
     def disk_pools(self) -> dict[str, str]:
-        return self.sim.platform.disk_pools()
+        return {f"{dom.hostname}:{disk}": pool.name
+                for node in self.sim.platform.nodes.values() for dom in node.domains.values()
+                for pool in dom.pools.values() for disk in pool.disks()}
 
     # -- faults ----------------------------------------------------------------------------------------
     def _inject(self, fault: Fault) -> None:

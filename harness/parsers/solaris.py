@@ -1,0 +1,223 @@
+"""Solaris outputs the harness reads in the I/O domains: ``zpool status``, ``zpool list -H -o
+name,health``, ``dladm show-phys``, ``dladm show-link``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from harness.parsers import ParseError, content_lines, is_prompt_line, split_row
+
+
+@dataclass(frozen=True)
+class Vdev:
+    """A line of a pool's config: ``depth`` 0 for the pool itself, 1 for its top-level vdevs, ...
+    Error counts are None where zpool prints none (spares, ``logs``/``cache`` titles)."""
+
+    name: str
+    state: str
+    read: int | None
+    write: int | None
+    cksum: int | None
+    note: str
+    depth: int
+
+
+@dataclass
+class ZpoolStatus:
+    name: str
+    state: str
+    vdevs: list[Vdev] = field(default_factory=list)
+    status: str = ""
+    action: str = ""
+    see: str = ""
+    scan: str = ""  # the ``scan:`` line (``scrub:`` on older releases)
+    errors: str = ""
+    error_files: list[str] = field(default_factory=list)
+
+
+_KEY = re.compile(r"^\s*(pool|state|status|action|see|scan|scrub|config|errors):(?:\s(.*))?$")
+_COUNT = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]?)$")
+_SCALE = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+
+
+def _count(value: str, lineno: int, line: str) -> int:
+    match = _COUNT.match(value)
+    if not match:
+        raise ParseError(f"error count {value!r} is not a number", lineno, line)
+    return int(float(match.group(1)) * _SCALE[match.group(2)])
+
+
+def _indent(line: str) -> int:
+    return len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip())
+
+
+def parse_zpool_status(text: str) -> list[ZpoolStatus]:
+    """Pools of ``zpool status [-v] [pool...]``, in the order printed.
+
+    Tolerates the quirks of real captures: a vdev line indented one column off (the pool's depth
+    is computed from the first config line, and depth steps are two columns), trailing spaces,
+    multi-line ``status:``/``action:`` texts, the ``errors:`` trailer with a file list after it.
+    """
+    pools: list[ZpoolStatus] = []
+    pool: ZpoolStatus | None = None
+    key: str | None = None  # the key whose text continues on indented lines
+    config_header: str | None = None
+    config_base: int | None = None
+    for lineno, line in content_lines(text):
+        stripped = line.strip()
+        if is_prompt_line(stripped):
+            key, config_header = None, None
+            continue
+        if not stripped:
+            if key == "config" and config_header is not None:
+                key = None  # blank line ends the config table
+            continue
+        if stripped == "no pools available":
+            continue
+        match = _KEY.match(line)
+        if match and not (key == "config" and config_header is not None):
+            name, value = match.group(1), (match.group(2) or "").strip()
+            if name == "pool":
+                pool = ZpoolStatus(name=value, state="")
+                pools.append(pool)
+            elif pool is None:
+                raise ParseError(f"{name}: before any pool:", lineno, line)
+            elif name == "state":
+                pool.state = value
+            elif name in ("scan", "scrub"):
+                pool.scan = value
+            elif name == "config":
+                config_header, config_base = None, None
+            else:
+                setattr(pool, name, value)
+            key = name
+            continue
+        if pool is None:
+            raise ParseError("not part of `zpool status` output", lineno, line)
+        if key == "config":
+            if config_header is None:
+                if stripped.split()[:2] != ["NAME", "STATE"]:
+                    raise ParseError("expected the config header NAME STATE READ WRITE CKSUM", lineno, line)
+                config_header = line
+                continue
+            pool.vdevs.append(_vdev(line, lineno, config_header, config_base))
+            if config_base is None:
+                config_base = _indent(line)
+            continue
+        if key == "errors":
+            pool.error_files.append(stripped)
+            continue
+        if key in ("status", "action", "see", "scan", "scrub") and line[:1].isspace():
+            attribute = "scan" if key == "scrub" else key
+            setattr(pool, attribute, f"{getattr(pool, attribute)} {stripped}".strip())
+            continue
+        raise ParseError("not part of `zpool status` output", lineno, line)
+    for pool in pools:
+        if not pool.state:
+            raise ParseError(f"pool {pool.name!r} has no `state:` line")
+    return pools
+
+
+def _vdev(line: str, lineno: int, header: str, base: int | None) -> Vdev:
+    fields = line.split()
+    depth = 0 if base is None else max(0, -(-(_indent(line) - base) // 2))  # ceil: 1 column off still nests
+    if len(fields) == 1:  # "logs", "cache", "spares" titles
+        return Vdev(fields[0], "", None, None, None, "", depth)
+    if len(fields) < 5 or not _COUNT.match(fields[2]):
+        return Vdev(fields[0], fields[1], None, None, None, " ".join(fields[2:]), depth)
+    return Vdev(fields[0], fields[1], _count(fields[2], lineno, line), _count(fields[3], lineno, line),
+                _count(fields[4], lineno, line), " ".join(fields[5:]), depth)
+
+
+@dataclass(frozen=True)
+class ZpoolHealth:
+    name: str
+    health: str
+
+
+_HEALTH = {"ONLINE", "DEGRADED", "FAULTED", "OFFLINE", "REMOVED", "UNAVAIL", "SUSPENDED"}
+
+
+def parse_zpool_list_h(text: str) -> list[ZpoolHealth]:
+    """``zpool list -H -o name,health``: one ``name<TAB>health`` line per pool."""
+    pools: list[ZpoolHealth] = []
+    for lineno, line in content_lines(text):
+        stripped = line.strip()
+        if not stripped or is_prompt_line(stripped) or stripped == "no pools available":
+            continue
+        fields = stripped.split("\t") if "\t" in stripped else stripped.split()
+        fields = [f.strip() for f in fields]
+        if len(fields) != 2 or fields[1] not in _HEALTH:
+            raise ParseError("expected `name<TAB>health`", lineno, line)
+        pools.append(ZpoolHealth(*fields))
+    return pools
+
+
+@dataclass(frozen=True)
+class DladmPhys:
+    link: str
+    media: str
+    state: str
+    speed: int | None  # Mb/s; None when not a number
+    duplex: str
+    device: str
+
+
+@dataclass(frozen=True)
+class DladmLink:
+    link: str
+    link_class: str  # CLASS: phys, aggr, vnic, etherstub, ...
+    mtu: int | None
+    state: str
+    over: list[str]  # the links under it ("--" -> [])
+
+
+_LINK_STATES = {"up", "down", "unknown"}
+
+
+def _table(text: str, columns: list[str], command: str) -> list[tuple[int, str, list[str]]]:
+    rows: list[tuple[int, str, list[str]]] = []
+    header: str | None = None
+    for lineno, line in content_lines(text):
+        stripped = line.strip()
+        if not stripped or is_prompt_line(stripped):
+            continue
+        if stripped.split() == columns:
+            header = line
+            continue
+        if header is None:
+            raise ParseError(f"expected the `{command}` header {' '.join(columns)}", lineno, line)
+        cells = split_row(header, line)
+        if not cells[-1] and len(stripped.split()) < len(columns) - 1:
+            raise ParseError(f"row of `{command}` has missing columns", lineno, line)
+        rows.append((lineno, line, cells))
+    return rows
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def parse_dladm_show_phys(text: str) -> list[DladmPhys]:
+    """``dladm show-phys``: LINK MEDIA STATE SPEED DUPLEX DEVICE."""
+    links = []
+    for lineno, line, cells in _table(text, ["LINK", "MEDIA", "STATE", "SPEED", "DUPLEX", "DEVICE"],
+                                      "dladm show-phys"):
+        link, media, state, speed, duplex, device = cells
+        if state not in _LINK_STATES or not device:
+            raise ParseError("not a row of `dladm show-phys`", lineno, line)
+        links.append(DladmPhys(link, media, state, _int_or_none(speed), duplex, device))
+    return links
+
+
+def parse_dladm_show_link(text: str) -> list[DladmLink]:
+    """``dladm show-link``: LINK CLASS MTU STATE OVER (OVER may name several links)."""
+    links = []
+    for lineno, line, cells in _table(text, ["LINK", "CLASS", "MTU", "STATE", "OVER"], "dladm show-link"):
+        link, link_class, mtu, state, over = cells
+        if state not in _LINK_STATES or not mtu.isdigit():
+            raise ParseError("not a row of `dladm show-link`", lineno, line)
+        links.append(DladmLink(link, link_class, int(mtu), state,
+                               [] if over in ("", "--") else over.split()))
+    return links
