@@ -268,10 +268,17 @@ def _progress(report: pytest.TestReport) -> None:
         return
     _PROGRESS["done"] += 1
     total = os.environ.get("ALTIO_HIL_TOTAL", "?")
-    name = report.nodeid.split("[", 1)[-1].rstrip("]") if "[" in report.nodeid else report.nodeid
+    name = report.nodeid.split("[", 1)[1][:-1] if report.nodeid.endswith("]") else report.nodeid
     mark = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}.get(report.outcome, report.outcome)
     sys.stderr.write(f"  [{_PROGRESS['done']:>3}/{total}] {mark:<4} {name} ({report.duration:.2f}s)\n")
     sys.stderr.flush()
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    """Under `altio-hil run` the plugin prints one progress line per scenario: no pytest dots."""
+    if os.environ.get("ALTIO_HIL_PROGRESS") and report.when == "call":
+        return report.outcome, "", report.outcome.upper()
+    return None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

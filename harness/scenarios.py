@@ -42,7 +42,7 @@ ROWS = {
 @dataclass(frozen=True)
 class Scenario:
     id: str
-    row: str  # S1..D4, "combo", "nemesis"
+    row: str  # S1..D4, a combination such as "S2+N3", "nemesis"
     node: str  # physical node the guest starts on
     active: str  # control system the LDom group starts on
     group: str  # the service group (or domain) the row is about
@@ -78,21 +78,28 @@ def failover_matrix(topo: Topology) -> list[Scenario]:
                 everywhere = [f for s in serving for f in _sg_faults(topo, sg, s, kind)]
                 out.append(Scenario(f"{family}4[{node.name}/{sg}]", f"{family}4", node.name, control, sg,
                                     tuple(everywhere)))
-        out.append(Scenario(f"D1[{node.name}]", "D1", node.name, control, control))
+        # the D rows are about the node's domains: one matrix column per node ("" = the domain column),
+        # one per alternate domain where a node has several
+        out.append(Scenario(f"D1[{node.name}]", "D1", node.name, control, ""))
         for alt in alternates:
-            out.append(Scenario(f"D2[{node.name}/{alt}]", "D2", node.name, control, alt,
-                                (Fault("domain_kill", alt),)))
-        out.append(Scenario(f"D3[{node.name}]", "D3", node.name, control, control,
+            out.append(Scenario(f"D2[{node.name}/{alt}]", "D2", node.name, control,
+                                alt if len(alternates) > 1 else "", (Fault("domain_kill", alt),)))
+        out.append(Scenario(f"D3[{node.name}]", "D3", node.name, control, "",
                             (Fault("domain_kill", control),)))
-        out.append(Scenario(f"D4[{node.name}]", "D4", node.name, control, control,
+        out.append(Scenario(f"D4[{node.name}]", "D4", node.name, control, "",
                             tuple(Fault("domain_kill", s) for s in (control, *alternates))))
-        out.append(Scenario(f"D4[{node.name}/power]", "D4", node.name, control, node.name,
+        out.append(Scenario(f"D4[{node.name}/power]", "D4", node.name, control, "",
                             (Fault("node_power_off", control),)))
     return out
 
 
 def combined_faults(topo: Topology) -> list[Scenario]:
-    """Faults across groups and domains at once; the oracle decides each outcome."""
+    """Faults across groups and domains at once; the oracle decides each outcome.
+
+    Each combination is named by the reference rows it combines, one per group or domain: a storage
+    fault on the control domain with a network fault on the alternate is S2 for the storage group
+    and N3 for the network group, hence row "S2+N3".
+    """
     out: list[Scenario] = []
     for control in topo.control_systems():
         node = topo.node_of(control)
@@ -103,19 +110,19 @@ def combined_faults(topo: Topology) -> list[Scenario]:
                 for alt in alternates:
                     if alt not in topo.serving_systems(sg) or alt not in topo.serving_systems(ng):
                         continue
-                    # storage lost on control + network lost on the alternate: each still served once
-                    out.append(Scenario(f"combo[{node.name}/{sg}@control+{ng}@{alt}]", "combo", node.name, control,
-                                        f"{sg}+{ng}", tuple(_sg_faults(topo, sg, control, "zpool_offline")
-                                                            + _sg_faults(topo, ng, alt, "nic_pull"))))
-                    # network lost on control + storage on the alternate
-                    out.append(Scenario(f"combo[{node.name}/{ng}@control+{sg}@{alt}]", "combo", node.name, control,
-                                        f"{ng}+{sg}", tuple(_sg_faults(topo, ng, control, "nic_pull")
-                                                            + _sg_faults(topo, sg, alt, "zpool_offline"))))
+                    out.append(Scenario(f"S2+N3[{node.name}/{sg}@{control}+{ng}@{alt}]", "S2+N3", node.name,
+                                        control, f"{sg}+{ng}",
+                                        tuple(_sg_faults(topo, sg, control, "zpool_offline")
+                                              + _sg_faults(topo, ng, alt, "nic_pull"))))
+                    out.append(Scenario(f"N2+S3[{node.name}/{ng}@{control}+{sg}@{alt}]", "N2+S3", node.name,
+                                        control, f"{ng}+{sg}",
+                                        tuple(_sg_faults(topo, ng, control, "nic_pull")
+                                              + _sg_faults(topo, sg, alt, "zpool_offline"))))
             for alt in alternates:
-                # storage lost on control while the alternate domain dies: nothing serves the group
-                out.append(Scenario(f"combo[{node.name}/{sg}@control+kill {alt}]", "combo", node.name, control,
-                                    sg, tuple(_sg_faults(topo, sg, control, "zpool_offline")
-                                              + [Fault("domain_kill", alt)])))
+                # storage lost on the control domain while an alternate domain dies
+                out.append(Scenario(f"S2+D2[{node.name}/{sg}@{control}+{alt} down]", "S2+D2", node.name, control,
+                                    f"{sg}+{alt}", tuple(_sg_faults(topo, sg, control, "zpool_offline")
+                                                         + [Fault("domain_kill", alt)])))
     return out
 
 
@@ -189,12 +196,28 @@ def restore(target: Target, topo: Topology, control: str) -> None:
                 target.hagrp("-online", sg, "-sys", s)
 
 
-def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> None:
-    """Baseline: steady state with the LDom group on `control` (switching it there if needed)."""
+def move_guest(target: Target, topo: Topology, dest: str, timeout: float) -> bool:
+    """Move the LDom group (and the AlternateIO group it depends on) to `dest`, as an operator would.
+
+    `hagrp -switch` first; the emulated engine, like VCS for a parent with an online-local-hard child
+    that is not online on the target, refuses it: then parent down, child switched, parent up.
+    """
     where = ldom_location(target, topo)
-    if where is not None and where != control:
-        target.hagrp("-switch", topo.ldom_group, "-to", control)
-        target.wait_until(lambda: ldom_location(target, topo) == control, timeout)
+    if where is None or where == dest:
+        return where == dest
+    rc, _, _ = target.hagrp("-switch", topo.ldom_group, "-to", dest)
+    if rc != 0:
+        target.hagrp("-offline", topo.ldom_group, "-sys", where)
+        target.wait_until(lambda: target.group_state(topo.ldom_group, where) == "OFFLINE", timeout)
+        target.hagrp("-switch", topo.alternateio_group, "-to", dest)
+        target.wait_until(lambda: target.group_state(topo.alternateio_group, dest) == "ONLINE", timeout)
+        target.hagrp("-online", topo.ldom_group, "-sys", dest)
+    return target.wait_until(lambda: ldom_location(target, topo) == dest, timeout)
+
+
+def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> None:
+    """Baseline: steady state with the LDom group on `control` (moving it there if needed)."""
+    move_guest(target, topo, control, timeout)
     restore(target, topo, control)
     if not target.wait_until(lambda: not steady_problems(target, topo, control), timeout):
         raise InfrastructureError(f"baseline not reached on {control}: "
@@ -232,7 +255,7 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
             target.step("baseline")
             bring_to(target, topo, scenario.active, expected.deadline_s)
             report.attach("before: hastatus -sum and ldm list", _snapshot(target, topo, scenario.node))
-        t_inject = target.now()
+        t_inject, mark = target.now(), len(target.timeline.events)
         with report.step("inject: " + (", ".join(map(str, scenario.faults)) or "no fault")):
             target.step("inject")
             for f in scenario.faults:
@@ -245,10 +268,10 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
                 target.wait(expected.deadline_s)
         with report.step("assert against the oracle"):
             target.step("assert")
-            result["observed"], problems = observe(target, topo, scenario, expected, t_inject)
-            _timings(target, topo, scenario, t_inject, result)
+            result["observed"], problems = observe(target, topo, scenario, expected, t_inject, mark)
+            _timings(target, topo, scenario, t_inject, mark, result)
             report.attach("after: hastatus -sum and ldm list", _snapshot(target, topo, scenario.node))
-        t_heal = target.now()
+        heal_mark = len(target.timeline.events)
         with report.step("heal and restore the steady state"):
             target.step("heal")
             target.heal_all()
@@ -259,7 +282,7 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
                 if not target.wait_until(lambda: not steady_problems(target, topo, landed), expected.deadline_s):
                     problems.append("lab did not return to steady state after heal: "
                                     + "; ".join(steady_problems(target, topo, landed)))
-            moved = [e for e in target.timeline.since(t_heal)
+            moved = [e for e in target.timeline.events[heal_mark:]
                      if e.kind == "group" and e.subject == topo.ldom_group and e.new == "ONLINE"
                      and e.system != landed]
             if moved:
@@ -278,17 +301,18 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
 
 
 def observe(target: Target, topo: Topology, scenario: Scenario, expected: Expected,
-            t_inject: float) -> tuple[dict, list[str]]:
-    """What the cluster did, and where it differs from the oracle."""
+            t_inject: float, mark: int) -> tuple[dict, list[str]]:
+    """What the cluster did since the timeline's event number `mark`, and where it differs from the oracle."""
     active = scenario.active
-    left = [e for e in target.timeline.since(t_inject)
-            if e.kind == "group" and e.subject == topo.ldom_group and e.system == active and e.new != "ONLINE"]
+    since_inject = target.timeline.events[mark:]
+    left = [e for e in since_inject if e.kind == "group" and e.subject == topo.ldom_group
+            and e.system == active and e.old == "ONLINE" and e.new != "ONLINE"]
     now_at = ldom_location(target, topo)
     failover = bool(left) or now_at != active
     aio = target.resource_state(topo.alternateio_resource, active)
     # the state AlternateIO reached after the fault: the engine reports it FAULTED once it went offline
     # on its own, and nothing at all when its system left the membership
-    aio_seen = [e.new for e in target.timeline.since(t_inject)
+    aio_seen = [e.new for e in since_inject
                 if e.kind == "resource" and e.subject == topo.alternateio_resource and e.system == active]
     if aio_seen and any(s != "ONLINE" for s in aio_seen):
         aio = next(s for s in aio_seen if s != "ONLINE")
@@ -319,8 +343,9 @@ def observe(target: Target, topo: Topology, scenario: Scenario, expected: Expect
     return observed, problems
 
 
-def _timings(target: Target, topo: Topology, scenario: Scenario, t_inject: float, result: dict) -> None:
-    events = target.timeline.since(t_inject)
+def _timings(target: Target, topo: Topology, scenario: Scenario, t_inject: float, mark: int,
+             result: dict) -> None:
+    events = target.timeline.events[mark:]
     detect = next((e for e in events if e.kind == "resource" and e.subject == topo.alternateio_resource
                    and e.system == scenario.active and e.old == "ONLINE" and e.new != "ONLINE"), None)
     if detect is None:  # the control domain died: the cluster sees its system leave instead

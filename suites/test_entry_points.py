@@ -7,7 +7,7 @@ through the cluster's own state while the LDom group is switched between nodes.
 
 import pytest
 
-from harness.scenarios import ldom_location
+from harness.scenarios import ldom_location, move_guest
 
 
 def _values(topo, control, value):
@@ -34,7 +34,7 @@ def test_online_brings_value_1_groups_up_everywhere(altio_target, altio_topology
 
 
 @pytest.mark.altio_row("contract")
-def test_switch_runs_offline_then_online_and_leaves_value_0_groups_alone(altio_target, altio_topology):
+def test_moving_the_guest_runs_offline_then_online_and_leaves_value_0_groups_alone(altio_target, altio_topology):
     topo, target = altio_topology, altio_target
     source = ldom_location(target, topo)
     dest = next(s for s in topo.control_systems() if s != source)
@@ -47,9 +47,7 @@ def test_switch_runs_offline_then_online_and_leaves_value_0_groups_alone(altio_t
         parked.append((sg, alt))
     target.wait_until(lambda: all(target.group_state(g, s) == "OFFLINE" for g, s in parked), 600)
 
-    rc, out, err = target.hagrp("-switch", topo.ldom_group, "-to", dest)
-    assert rc == 0, err
-    assert target.wait_until(lambda: ldom_location(target, topo) == dest, 1800), "switch did not complete"
+    assert move_guest(target, topo, dest, 1800), f"{topo.ldom_group} did not move to {dest}"
     target.wait(600)  # let the offline entry point's effects settle on the source node
 
     for sg in _values(topo, source, 1):  # offline: value-1 groups down on every system of the source node

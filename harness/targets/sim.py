@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from emulators.clock import VirtualClock
 from emulators.lab import LabSpec, NodeSpec, SimLab
+from emulators.vcs.engine.log import stamp
 from harness.faults import Fault, FaultLedger
 from harness.inventory import Lab
 from harness.targets.base import InfrastructureError, Target
@@ -96,7 +97,9 @@ class SimTarget(Target):
         return self.sim.run_command(system, argv)
 
     def engine_log(self, since: float = 0.0) -> list[str]:
-        return self.sim.engine.log_since(since)
+        # lines start with "YYYY/MM/DD hh:mm:ss" (epoch + clock seconds): they compare as text
+        cut = stamp(self.sim.engine.epoch, since)
+        return [line for line in self.sim.engine.log_lines if line[:19] >= cut]
 
     def disk_pools(self) -> dict[str, str]:
         return {f"{dom.hostname}:{disk}": pool.name

@@ -99,5 +99,7 @@ def test_combined_faults_are_judged_by_the_oracle(seed):
     combos = combined_faults(seed.topo)
     assert combos
     verdicts = {s.id: seed.expect(list(s.faults), s.active).failover for s in combos}
-    assert verdicts["combo[node1/primary1-strsg@control+primary1-nwsg@alternate1]"] is False
-    assert verdicts["combo[node1/primary1-strsg@control+kill alternate1]"] is True
+    assert verdicts["S2+N3[node1/primary1-strsg@primary1+primary1-nwsg@alternate1]"] is False
+    assert verdicts["N2+S3[node1/primary1-nwsg@primary1+primary1-strsg@alternate1]"] is False
+    # with one alternate domain, losing it and the control's storage leaves the group unserved
+    assert verdicts["S2+D2[node1/primary1-strsg@primary1+alternate1 down]"] is True

@@ -16,10 +16,10 @@ An attribute that is localized (``Attr @sys = v``) keeps its global value (or ``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
-Scalar = Union[str, int]
-Value = Union[Scalar, list, dict]
+Scalar = str | int
+Value = Scalar | list | dict
 
 DataType = Literal["str", "int", "boolean"]
 Dimension = Literal["scalar", "vector", "keylist", "association"]
@@ -172,6 +172,10 @@ class Config:
     systems: dict[str, System] = field(default_factory=dict)
     groups: dict[str, Group] = field(default_factory=dict)
     source: str | None = field(default=None, compare=False, repr=False)
+    # what the parser noticed: duplicates (reported again by validate) and notices such as the
+    # fallback to the bundled types.cf; neither is part of the configuration itself
+    parse_diagnostics: list = field(default_factory=list, compare=False, repr=False)
+    notices: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def resource(self, name: str) -> tuple[Group, Resource] | None:
         for g in self.groups.values():

@@ -1,0 +1,152 @@
+"""Writer of the VCS configuration language, in the layout `hacf` (haconf -dump) writes.
+
+main.cf: the include lines, the cluster, the systems, then each group: its attributes, its
+resources, its dependency lines (group dependencies first), and the generated
+``// resource dependency tree`` comment. Blocks are tab-indented as hacf writes them (the copies
+in the reference captures show the tabs expanded to spaces). Types that the includes do not provide
+(defined in main.cf itself, or built in code) are written as `type` blocks after the includes.
+
+Strings are written bare when they read back as the same string (letters, digits, ``_`` and
+``-``, not a number), otherwise quoted with ``\\`` and ``"`` escaped: so ``parse(dump(m)) == m``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .model import AttrDef, AttrValue, Config, Group, TypeDef, Value
+
+_BARE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-]*\Z")
+_INT_RE = re.compile(r"-?[0-9]+\Z")
+
+
+def _quote(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def format_scalar(v: object) -> str:
+    if isinstance(v, bool):
+        return str(int(v))
+    if isinstance(v, int):
+        return str(v)
+    s = str(v)
+    if _BARE_RE.match(s) and not _INT_RE.match(s):
+        return s
+    return _quote(s)
+
+
+def format_value(v: Value) -> str:
+    """One attribute value as main.cf writes it: `x`, `"a b"`, `{ a, b }`, `{ k = v }`, `{}`."""
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        return "{ " + ", ".join(f"{format_scalar(k)} = {format_scalar(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, (list, tuple)):
+        if not v:
+            return "{}"
+        return "{ " + ", ".join(format_scalar(x) for x in v) + " }"
+    return format_scalar(v)
+
+
+def _attr_lines(attrs: dict[str, AttrValue], indent: str) -> list[str]:
+    out: list[str] = []
+    for name, av in attrs.items():
+        if av.value is not None:
+            out.append(f"{indent}{name} = {format_value(av.value)}")
+        for system, v in av.localized.items():
+            out.append(f"{indent}{name} @{system} = {format_value(v)}")
+    return out
+
+
+def _block(head: str, attrs: dict[str, AttrValue], indent: str) -> list[str]:
+    return [f"{indent}{head} (", *_attr_lines(attrs, indent + "\t"), f"{indent}\t)"]
+
+
+def _attrdef_line(ad: AttrDef) -> str:
+    words = ["static"] if ad.static else []
+    if ad.dimension == "keylist":
+        words += ["keylist", ad.name]
+    else:
+        suffix = {"vector": "[]", "association": "{}"}.get(ad.dimension, "")
+        words += [ad.datatype, ad.name + suffix]
+    line = " ".join(words)
+    if ad.default is not None:
+        line += " = " + format_value(ad.default)
+    return line
+
+
+def dump_types(types: dict[str, TypeDef]) -> str:
+    """types.cf text for `types`: one `type Name ( ... )` block each, separated by a blank line."""
+    blocks = []
+    for td in types.values():
+        lines = [f"type {td.name} ("]
+        lines += ["\t" + _attrdef_line(ad) for ad in td.attributes.values()]
+        lines.append(")")
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
+
+
+def _dependency_tree(g: Group) -> list[str]:
+    """The comment hacf generates: each resource nobody requires, with what it requires nested."""
+    children: dict[str, list[str]] = {}
+    required: set[str] = set()
+    for d in g.resource_deps:
+        children.setdefault(d.parent, []).append(d.child)
+        required.add(d.child)
+    lines = ["\t// resource dependency tree", "\t//", f"\t//\tgroup {g.name}", "\t//\t{"]
+
+    def label(name: str) -> str:
+        r = g.resources.get(name)
+        return f"{r.type} {name}" if r is not None else name
+
+    def walk(name: str, pad: str, path: tuple[str, ...]) -> None:
+        lines.append(f"\t//\t{pad}{label(name)}")
+        kids = [c for c in children.get(name, []) if c not in path]  # a cycle is an error, not a hang
+        if kids:
+            lines.append(f"\t//\t{pad}    {{")
+            for c in kids:
+                walk(c, pad + "    ", path + (c,))
+            lines.append(f"\t//\t{pad}    }}")
+
+    for name in g.resources:
+        if name not in required:
+            walk(name, "", (name,))
+    lines.append("\t//\t}")
+    return lines
+
+
+def _group_lines(g: Group) -> list[str]:
+    lines = _block(f"group {g.name}", g.attributes, "")
+    lines.append("")
+    for r in g.resources.values():
+        lines += _block(f"{r.type} {r.name}", r.attributes, "\t")
+        lines.append("")
+    for d in g.group_deps:
+        lines.append(f"\trequires group {d.child} {d.category} {d.location} {d.rigidity}")
+    for d in g.resource_deps:
+        lines.append(f"\t{d.parent} requires {d.child}")
+    lines += ["", ""]
+    lines += _dependency_tree(g)
+    lines += ["", ""]
+    return lines
+
+
+def dump(config: Config) -> str:
+    """main.cf text for `config` in hacf's layout; `parse_text(dump(c)) == c`."""
+    lines: list[str] = []
+    for inc in config.includes:
+        lines.append(f"include {_quote(inc)}")
+    if config.includes:
+        lines.append("")
+    own = {n: t for n, t in config.types.items() if t.loc is None or t.loc.file == config.source}
+    if own:
+        lines.append(dump_types(own))
+    if config.cluster is not None:
+        lines += _block(f"cluster {config.cluster.name}", config.cluster.attributes, "")
+        lines.append("")
+    for s in config.systems.values():
+        lines += _block(f"system {s.name}", s.attributes, "")
+        lines.append("")
+    for g in config.groups.values():
+        lines += _group_lines(g)
+    return "\n".join(lines).rstrip("\n") + "\n"
