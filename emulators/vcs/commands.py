@@ -1,0 +1,479 @@
+"""The ha* commands against an engine object, in-process: ``run(engine, argv) -> (rc, stdout, stderr)``.
+
+Output follows reference/captures/: the column layout of ``hastatus -sum``, ``|ONLINE|`` in the
+table form of ``hagrp -state`` and in the value ``hagrp -state G -sys S`` prints, resource values
+without pipes, and refusals as ``VCS WARNING V-16-1-nnnnn text`` on stderr with exit code 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emulators.vcs.engine import Engine, EngineCommandError
+from emulators.vcs.engine.attrs import GROUP_DEFAULTS, RESOURCE_DEFAULTS
+
+Result = tuple[int, str, str]
+
+
+class UsageError(Exception):
+    pass
+
+
+def run(engine: Engine, argv: list[str]) -> Result:
+    """Run one command line (argv[0] = hastatus | hagrp | hares | hasys | haconf)."""
+    if not argv:
+        return 1, "", "VCS ERROR V-16-1-10000 no command given\n"
+    name = argv[0].rsplit("/", 1)[-1]
+    handler = _COMMANDS.get(name)
+    if handler is None:
+        return 1, "", f"VCS ERROR V-16-1-10000 unknown command {name}\n"
+    try:
+        out = handler(engine, list(argv[1:]))
+    except EngineCommandError as exc:
+        return 1, "", f"VCS {exc.severity} {exc.umi} {exc.text}\n"
+    except UsageError as exc:
+        return 1, "", f"VCS WARNING V-16-1-10001 Usage: {exc}\n"
+    return 0, out, ""
+
+
+# ---------------------------------------------------------------------- formatting
+def _cols(values: list[str], widths: list[int]) -> str:
+    out = ""
+    for v, w in zip(values, widths, strict=False):
+        out += v.ljust(w - 1) + " "
+    rest = values[len(widths):]
+    return (out + " ".join(rest)).rstrip()
+
+
+def format_value(v: Any) -> str:
+    """An attribute value as the CLIs print it: associations as ``k v k v``, lists space-joined."""
+    if v is None:
+        return ""
+    if isinstance(v, dict):
+        return " ".join(f"{k} {format_value(x)}" for k, x in v.items())
+    if isinstance(v, list):
+        return " ".join(format_value(x) for x in v)
+    return str(v)
+
+
+_TABLE = [13, 22, 11]
+
+
+def _opts(args: list[str], flags: dict[str, int]) -> tuple[dict[str, list[str]], list[str]]:
+    """Split args into options (flag -> its values) and positionals; flags maps -opt -> arity (-1 = rest)."""
+    opts: dict[str, list[str]] = {}
+    pos: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("-") and a in flags:
+            n = flags[a]
+            if n == -1:
+                vals = []
+                i += 1
+                while i < len(args) and not (args[i].startswith("-") and args[i] in flags):
+                    vals.append(args[i])
+                    i += 1
+                opts[a] = vals
+                continue
+            vals = args[i + 1:i + 1 + n]
+            if len(vals) < n:
+                raise UsageError(f"{a} needs {n} value(s)")
+            opts[a] = vals
+            i += 1 + n
+            continue
+        if a.startswith("-"):
+            raise UsageError(f"unknown option {a}")
+        pos.append(a)
+        i += 1
+    return opts, pos
+
+
+def _group(engine: Engine, g: str) -> None:
+    if g not in engine.config.groups:
+        raise EngineCommandError("V-16-1-12130", f"Group {g} does not exist in the local cluster")
+
+
+def _resource(engine: Engine, r: str) -> None:
+    if engine.config.resource(r) is None:
+        raise EngineCommandError("V-16-1-10260", f"Resource {r} does not exist in the local cluster")
+
+
+def _sys(engine: Engine, s: str) -> None:
+    if s not in engine.systems():
+        raise EngineCommandError("V-16-1-10138", f"System {s} does not exist")
+
+
+# ---------------------------------------------------------------------- hastatus
+def hastatus(engine: Engine, args: list[str]) -> str:
+    if args not in (["-sum"], ["-summary"]):
+        raise UsageError("hastatus -sum")
+    lines = ["", "-- SYSTEM STATE", _cols(["-- System", "State", "Frozen"], [24, 21]), ""]
+    for s in engine.systems():
+        lines.append(_cols(["A  " + s, engine.system_state(s), "0"], [24, 21]))
+    lines += ["", "-- GROUP STATE",
+              _cols(["-- Group", "System", "Probed", "AutoDisabled", "State"], [19, 21, 11, 16]), ""]
+    failed: list[tuple[str, str, str, str]] = []
+    unprobed: list[tuple[str, str, str, str]] = []
+    for g, G in engine.config.groups.items():
+        for s in G.system_list:
+            lines.append(_cols(["B  " + g, s, "Y" if engine.probed(g, s) else "N",
+                                "Y" if engine.autodisabled(g, s) else "N", engine.group_state(g, s)],
+                               [19, 21, 11, 16]))
+            for r, R in G.resources.items():
+                if engine.system_state(s) != "RUNNING":
+                    continue
+                st = engine.resource_state(r, s)
+                if st == "FAULTED":
+                    failed.append((g, R.type, r, s))
+                elif st == "OFFLINE|STATE UNKNOWN":
+                    unprobed.append((g, R.type, r, s))
+    frozen = [g for g in engine.config.groups if engine.frozen(g)]
+    if frozen:
+        lines += ["", "-- GROUPS FROZEN", "-- Group", ""]
+        lines += [f"C  {g}" for g in frozen]
+    for title, letter, rows in (("-- RESOURCES FAILED", "D", failed), ("-- RESOURCES NOT PROBED", "E", unprobed)):
+        if rows:
+            lines += ["", title, _cols(["-- Group", "Type", "Resource", "System"], [19, 21, 21]), ""]
+            lines += [_cols([f"{letter}  {g}", t, r, s], [19, 21, 21]) for g, t, r, s in rows]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------- hagrp
+def hagrp(engine: Engine, args: list[str]) -> str:
+    if not args:
+        raise UsageError("hagrp -state|-online|-offline|-switch|-clear|-flush|-freeze|-unfreeze|-dep|-display|-list|-value")
+    op, rest = args[0], args[1:]
+    handler = _HAGRP.get(op)
+    if handler is None:
+        raise UsageError(f"hagrp: unknown option {op}")
+    return handler(engine, rest)
+
+
+def _hagrp_state(engine: Engine, args: list[str]) -> str:
+    opts, pos = _opts(args, {"-sys": 1})
+    groups = pos or engine.groups()
+    for g in groups:
+        _group(engine, g)
+    if "-sys" in opts:
+        s = opts["-sys"][0]
+        _sys(engine, s)
+        if len(groups) == 1:
+            return f"|{engine.group_state(groups[0], s)}|\n"
+        rows = [(g, s) for g in groups if s in engine.config.groups[g].system_list]
+    else:
+        rows = [(g, s) for g in groups for s in engine.config.groups[g].system_list]
+    out = [_cols(["#Group", "Attribute", "System", "Value"], _TABLE)]
+    out += [_cols([g, "State", s, f"|{engine.group_state(g, s)}|"], _TABLE) for g, s in rows]
+    return "\n".join(out) + "\n"
+
+
+def _one_group_sys(engine: Engine, args: list[str], flag: str, usage: str) -> tuple[str, str]:
+    opts, pos = _opts(args, {flag: 1, "-nopre": 0, "-persistent": 0, "-force": 0, "-any": 0})
+    if len(pos) != 1 or flag not in opts:
+        raise UsageError(usage)
+    _group(engine, pos[0])
+    _sys(engine, opts[flag][0])
+    return pos[0], opts[flag][0]
+
+
+def _hagrp_online(engine: Engine, args: list[str]) -> str:
+    g, s = _one_group_sys(engine, args, "-sys", "hagrp -online group -sys system")
+    engine.online_group(g, s)
+    return ""
+
+
+def _hagrp_offline(engine: Engine, args: list[str]) -> str:
+    g, s = _one_group_sys(engine, args, "-sys", "hagrp -offline group -sys system")
+    engine.offline_group(g, s)
+    return ""
+
+
+def _hagrp_switch(engine: Engine, args: list[str]) -> str:
+    g, s = _one_group_sys(engine, args, "-to", "hagrp -switch group -to system")
+    engine.switch_group(g, s)
+    return ""
+
+
+def _hagrp_flush(engine: Engine, args: list[str]) -> str:
+    g, s = _one_group_sys(engine, args, "-sys", "hagrp -flush group -sys system")
+    engine.flush_group(g, s)
+    return ""
+
+
+def _hagrp_clearadminwait(engine: Engine, args: list[str]) -> str:
+    g, s = _one_group_sys(engine, args, "-sys", "hagrp -clearadminwait group -sys system")
+    engine.clear_admin_wait(g, s)
+    return ""
+
+
+def _hagrp_clear(engine: Engine, args: list[str]) -> str:
+    opts, pos = _opts(args, {"-sys": 1})
+    if len(pos) != 1:
+        raise UsageError("hagrp -clear group [-sys system]")
+    _group(engine, pos[0])
+    s = opts["-sys"][0] if "-sys" in opts else None
+    if s is not None:
+        _sys(engine, s)
+    engine.clear_group(pos[0], s)
+    return ""
+
+
+def _freeze(unfreeze: bool) -> Callable[[Engine, list[str]], str]:
+    def handler(engine: Engine, args: list[str]) -> str:
+        opts, pos = _opts(args, {"-persistent": 0})
+        if len(pos) != 1:
+            raise UsageError(f"hagrp -{'un' if unfreeze else ''}freeze group [-persistent]")
+        _group(engine, pos[0])
+        (engine.unfreeze_group if unfreeze else engine.freeze_group)(pos[0], persistent="-persistent" in opts)
+        return ""
+    return handler
+
+
+def _hagrp_dep(engine: Engine, args: list[str]) -> str:
+    _, pos = _opts(args, {})
+    for g in pos:
+        _group(engine, g)
+    rows = []
+    for G in engine.config.groups.values():
+        for d in G.group_deps:
+            if not pos or G.name in pos or d.child in pos:
+                rows.append(_cols([G.name, d.child, f"{d.category} {d.location} {d.rigidity}"], [13, 13]))
+    if not rows:
+        raise EngineCommandError("V-16-1-50035", "No Group dependencies are configured")
+    return "\n".join([_cols(["#Parent", "Child", "Relationship"], [13, 13]), *rows]) + "\n"
+
+
+def _hagrp_list(engine: Engine, args: list[str]) -> str:
+    if not engine.groups():
+        raise EngineCommandError("V-16-1-50031", "No Groups are configured")
+    return "".join(_cols([g, s], [16]) + "\n" for g, G in engine.config.groups.items() for s in G.system_list)
+
+
+def _group_attr_rows(engine: Engine, g: str) -> list[tuple[str, str, str]]:
+    """(attribute, system-or-global, value) rows of one group, configuration then runtime."""
+    G = engine.config.groups[g]
+    names = sorted(set(GROUP_DEFAULTS) | set(G.attributes))
+    rows: list[tuple[str, str, str]] = []
+    for a in names:
+        av = G.attributes.get(a)
+        if a == "TFrozen":
+            rows.append((a, "global", "1" if engine.frozen(g) and not engine.persistently_frozen(g) else "0"))
+            continue
+        if av is not None and av.localized:
+            for s in G.system_list:
+                rows.append((a, s, format_value(av.for_system(s))))
+            continue
+        value = av.value if av is not None and av.value is not None else GROUP_DEFAULTS.get(a)
+        rows.append((a, "global", format_value(value)))
+    for s in G.system_list:
+        rows.append(("AutoDisabled", s, "1" if engine.autodisabled(g, s) else "0"))
+        rows.append(("Probed", s, "1" if engine.probed(g, s) else "0"))
+        rows.append(("State", s, f"|{engine.group_state(g, s)}|"))
+    return rows
+
+
+def _hagrp_display(engine: Engine, args: list[str]) -> str:
+    opts, pos = _opts(args, {"-attribute": -1, "-sys": 1})
+    for g in pos:
+        _group(engine, g)
+    attrs = set(opts.get("-attribute", []))
+    sys_filter = opts["-sys"][0] if "-sys" in opts else None
+    out = [_cols(["#Group", "Attribute", "System", "Value"], _TABLE)]
+    for g in pos or engine.groups():
+        for a, s, v in _group_attr_rows(engine, g):
+            if attrs and a not in attrs:
+                continue
+            if sys_filter and s not in ("global", sys_filter):
+                continue
+            out.append(_cols([g, a, s, v], _TABLE))
+    return "\n".join(out) + "\n"
+
+
+def _hagrp_value(engine: Engine, args: list[str]) -> str:
+    _, pos = _opts(args, {})
+    if len(pos) not in (2, 3):
+        raise UsageError("hagrp -value group attribute [system]")
+    g, a = pos[0], pos[1]
+    _group(engine, g)
+    s = pos[2] if len(pos) == 3 else None
+    for name, where, v in _group_attr_rows(engine, g):
+        if name == a and (where == "global" or where == s or (s is None and where != "global")):
+            return v + "\n"
+    raise EngineCommandError("V-16-1-10016", f"Attribute {a} does not exist for group {g}")
+
+
+_HAGRP: dict[str, Callable[[Engine, list[str]], str]] = {
+    "-state": _hagrp_state, "-online": _hagrp_online, "-offline": _hagrp_offline, "-switch": _hagrp_switch,
+    "-clear": _hagrp_clear, "-flush": _hagrp_flush, "-freeze": _freeze(False), "-unfreeze": _freeze(True),
+    "-dep": _hagrp_dep, "-display": _hagrp_display, "-list": _hagrp_list, "-value": _hagrp_value,
+    "-clearadminwait": _hagrp_clearadminwait,
+}
+
+
+# ---------------------------------------------------------------------- hares
+def hares(engine: Engine, args: list[str]) -> str:
+    if not args:
+        raise UsageError("hares -state|-clear|-probe|-display|-list|-value|-dep")
+    op, rest = args[0], args[1:]
+    handler = _HARES.get(op)
+    if handler is None:
+        raise UsageError(f"hares: unknown option {op}")
+    return handler(engine, rest)
+
+
+def _res_systems(engine: Engine, r: str) -> list[str]:
+    return list(engine.config.groups[engine.group_of(r)].system_list)
+
+
+def _hares_state(engine: Engine, args: list[str]) -> str:
+    opts, pos = _opts(args, {"-sys": 1})
+    res = pos or engine.resources()
+    for r in res:
+        _resource(engine, r)
+    if "-sys" in opts:
+        s = opts["-sys"][0]
+        _sys(engine, s)
+        if len(res) == 1:
+            return engine.resource_state(res[0], s) + "\n"
+        rows = [(r, s) for r in res if s in _res_systems(engine, r)]
+    else:
+        rows = [(r, s) for r in res for s in _res_systems(engine, r)]
+    out = [_cols(["#Resource", "Attribute", "System", "Value"], _TABLE)]
+    out += [_cols([r, "State", s, engine.resource_state(r, s)], _TABLE) for r, s in rows]
+    return "\n".join(out) + "\n"
+
+
+def _hares_clear(engine: Engine, args: list[str]) -> str:
+    opts, pos = _opts(args, {"-sys": 1})
+    if len(pos) != 1:
+        raise UsageError("hares -clear resource [-sys system]")
+    _resource(engine, pos[0])
+    s = opts["-sys"][0] if "-sys" in opts else None
+    if s is not None:
+        _sys(engine, s)
+    engine.clear_resource(pos[0], s)
+    return ""
+
+
+def _hares_probe(engine: Engine, args: list[str]) -> str:
+    opts, pos = _opts(args, {"-sys": 1})
+    if len(pos) != 1 or "-sys" not in opts:
+        raise UsageError("hares -probe resource -sys system")
+    _resource(engine, pos[0])
+    _sys(engine, opts["-sys"][0])
+    engine.probe_resource(pos[0], opts["-sys"][0])
+    return ""
+
+
+def _res_attr_rows(engine: Engine, r: str) -> list[tuple[str, str, str]]:
+    G, R = engine.config.resource(r)  # type: ignore[misc]
+    rows: list[tuple[str, str, str]] = [("Group", "global", G.name), ("Type", "global", R.type)]
+    names = sorted(set(RESOURCE_DEFAULTS) | set(R.attributes) | set(
+        a for a, d in (engine.config.types[R.type].attributes.items() if R.type in engine.config.types else [])
+        if not d.static))
+    for a in names:
+        av = R.attributes.get(a)
+        if av is not None and av.localized:
+            for s in G.system_list:
+                rows.append((a, s, format_value(av.for_system(s))))
+            continue
+        if av is not None and av.value is not None:
+            rows.append((a, "global", format_value(av.value)))
+            continue
+        tdef = engine.config.types.get(R.type)
+        d = tdef.attributes.get(a) if tdef else None
+        rows.append((a, "global", format_value(d.default if d and d.default is not None else RESOURCE_DEFAULTS.get(a))))
+    for s in G.system_list:
+        rows.append(("State", s, engine.resource_state(r, s)))
+    return rows
+
+
+def _hares_display(engine: Engine, args: list[str]) -> str:
+    opts, pos = _opts(args, {"-attribute": -1, "-sys": 1, "-group": -1, "-type": -1})
+    for r in pos:
+        _resource(engine, r)
+    attrs = set(opts.get("-attribute", []))
+    sys_filter = opts["-sys"][0] if "-sys" in opts else None
+    res = pos or engine.resources()
+    if "-group" in opts:
+        res = [r for r in res if engine.group_of(r) in opts["-group"]]
+    if "-type" in opts:
+        res = [r for r in res if engine.config.resource(r)[1].type in opts["-type"]]  # type: ignore[index]
+    out = [_cols(["#Resource", "Attribute", "System", "Value"], _TABLE)]
+    for r in res:
+        for a, s, v in _res_attr_rows(engine, r):
+            if attrs and a not in attrs:
+                continue
+            if sys_filter and s not in ("global", sys_filter):
+                continue
+            out.append(_cols([r, a, s, v], _TABLE))
+    return "\n".join(out) + "\n"
+
+
+def _hares_value(engine: Engine, args: list[str]) -> str:
+    _, pos = _opts(args, {})
+    if len(pos) not in (2, 3):
+        raise UsageError("hares -value resource attribute [system]")
+    r, a = pos[0], pos[1]
+    _resource(engine, r)
+    s = pos[2] if len(pos) == 3 else None
+    for name, where, v in _res_attr_rows(engine, r):
+        if name == a and (where == "global" or where == s or (s is None and where != "global")):
+            return v + "\n"
+    raise EngineCommandError("V-16-1-10016", f"Attribute {a} does not exist for resource {r}")
+
+
+def _hares_list(engine: Engine, args: list[str]) -> str:
+    return "".join(_cols([r, s], [16]) + "\n" for r in engine.resources() for s in _res_systems(engine, r))
+
+
+def _hares_dep(engine: Engine, args: list[str]) -> str:
+    _, pos = _opts(args, {})
+    rows = []
+    for G in engine.config.groups.values():
+        for d in G.resource_deps:
+            if not pos or d.parent in pos or d.child in pos:
+                rows.append(_cols([G.name, d.parent, d.child], [13, 21]))
+    if not rows:
+        raise EngineCommandError("V-16-1-50034", "No Resource dependencies are configured")
+    return "\n".join([_cols(["#Group", "Parent", "Child"], [13, 21]), *rows]) + "\n"
+
+
+_HARES: dict[str, Callable[[Engine, list[str]], str]] = {
+    "-state": _hares_state, "-clear": _hares_clear, "-probe": _hares_probe, "-display": _hares_display,
+    "-value": _hares_value, "-list": _hares_list, "-dep": _hares_dep,
+}
+
+
+# ---------------------------------------------------------------------- hasys, haconf
+def hasys(engine: Engine, args: list[str]) -> str:
+    if args[:1] == ["-list"]:
+        return "".join(s + "\n" for s in engine.systems())
+    if args[:1] == ["-state"]:
+        names = args[1:] or engine.systems()
+        for s in names:
+            _sys(engine, s)
+        out = [_cols(["#System", "Attribute", "Value"], [14, 22])]
+        out += [_cols([s, "SysState", engine.system_state(s)], [14, 22]) for s in names]
+        return "\n".join(out) + "\n"
+    raise UsageError("hasys -state [system] | -list")
+
+
+def haconf(engine: Engine, args: list[str]) -> str:
+    if args == ["-makerw"]:
+        engine.make_rw()
+        return ""
+    if args in (["-dump", "-makero"], ["-dump"]):
+        if "-makero" in args:
+            engine.dump_makero()
+        elif not engine.writable:
+            raise EngineCommandError("V-16-1-10369", "Cluster not writable")
+        return ""
+    raise UsageError("haconf -makerw | -dump [-makero]")
+
+
+_COMMANDS: dict[str, Callable[[Engine, list[str]], str]] = {
+    "hastatus": hastatus, "hagrp": hagrp, "hares": hares, "hasys": hasys, "haconf": haconf,
+}
