@@ -18,13 +18,18 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-FAULT_KINDS: dict[str, str] = {
+from emulators.ovm.faults import FAULT_KINDS as _KINDS
+from emulators.ovm.faults import FaultPlace
+
+_DESCRIPTIONS = {
     "nic_pull": "SYSTEM:NIC — the physical NIC of a service domain loses its link",
     "disk_offline": "SYSTEM:DISK — a disk of a service domain goes offline",
     "zpool_offline": "SYSTEM:POOL — a zpool of a service domain can no longer be opened",
     "domain_kill": "SYSTEM — a control, alternate or guest domain stops at once",
     "node_power_off": "SYSTEM — the physical node holding SYSTEM loses power",
 }
+# the catalogue is the platform's (DESIGN.md); the harness adds what each kind means to a person
+FAULT_KINDS: dict[str, str] = {k: _DESCRIPTIONS[k] for k in _KINDS}
 NEEDS_OBJECT = {"nic_pull", "disk_offline", "zpool_offline"}
 
 
@@ -33,7 +38,9 @@ class FaultSpecError(ValueError):
 
 
 @dataclass(frozen=True, order=True)
-class Fault:
+class Fault(FaultPlace):
+    """A fault to inject: a kind of the catalogue and its place."""
+
     kind: str
     where: str
 
@@ -45,14 +52,6 @@ class Fault:
             raise FaultSpecError(f"{self.kind} needs --where SYSTEM:OBJECT ({FAULT_KINDS[self.kind]})")
         if self.kind not in NEEDS_OBJECT and has_object:
             raise FaultSpecError(f"{self.kind} takes --where SYSTEM, not '{self.where}'")
-
-    @property
-    def system(self) -> str:
-        return self.where.split(":", 1)[0]
-
-    @property
-    def object(self) -> str | None:
-        return self.where.split(":", 1)[1] if ":" in self.where else None
 
     def __str__(self) -> str:
         return f"{self.kind} {self.where}"
@@ -108,12 +107,16 @@ class FaultLedger:
         with self._locked() as entries:
             entries.append({**asdict(fault), "pid": os.getpid(), "since": time.time()})
 
-    def drop(self, fault: Fault) -> None:
+    def drop(self, fault: Fault, pid: int | None = None) -> None:
+        """Forget one record of `fault`: the one of process `pid` when given, else preferably this
+        process's own (pytest-xdist workers may hold the same fault on their own sim labs at once)."""
         with self._locked() as entries:
-            for i, e in enumerate(entries):
-                if e["kind"] == fault.kind and e["where"] == fault.where:
-                    del entries[i]
-                    break
+            same = [i for i, e in enumerate(entries) if e["kind"] == fault.kind and e["where"] == fault.where]
+            if pid is not None:
+                same = [i for i in same if entries[i].get("pid") == pid]
+            mine = [i for i in same if entries[i].get("pid") == os.getpid()]
+            if same:
+                del entries[(mine or same)[0]]
 
     def heal_all(self, heal: Callable[[Fault], None]) -> list[Fault]:
         """Heal every recorded fault, newest first; a fault stays recorded if its heal fails."""

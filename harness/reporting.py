@@ -265,10 +265,23 @@ def matrix(
     if expected_columns is None:
         for cols in columns.values():
             cols.sort()
+    # D rows: where a node has several alternate domains, D2 (one alternate down) gets a column per
+    # alternate domain and the node-wide rows (D1, D3, D4) keep the "domain" column; the other
+    # crossings do not exist and are shown as not applicable, not as gaps
+    split_nodes = {c.node for c in columns["D"] if c.target != "domain"}
+
+    def applicable(row_id: str, col: MatrixColumn) -> bool:
+        if row_id[0] != "D" or col.node not in split_nodes:
+            return True
+        return (row_id == "D2") == (col.target != "domain")
+
     cells: dict[tuple[str, MatrixColumn], Cell] = {}
     for ref in REFERENCE_TABLE:
         for col in columns[ref.family]:
             hits = found.get((ref.id, col), [])
+            if not hits and not applicable(ref.id, col):
+                cells[(ref.id, col)] = Cell((), (), applicable=False)
+                continue
             cell = Cell(tuple(v for _, v in hits), tuple(i for i, _ in hits))
             cells[(ref.id, col)] = cell
             counts["cells"] += 1

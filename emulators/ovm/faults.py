@@ -22,15 +22,10 @@ class FaultError(ValueError):
     """A fault request that cannot be honoured: unknown kind, system or object, or a wrong state."""
 
 
-@dataclass(frozen=True)
-class Fault:
-    """A fault in force. `where` is normalized (``SYSTEM`` or ``SYSTEM:OBJECT``); `node` is where it acts."""
+class FaultPlace:
+    """`where` read as DESIGN.md writes it: ``SYSTEM`` or ``SYSTEM:OBJECT`` (shared with the harness)."""
 
-    kind: str
     where: str
-    node: str
-    domain: str
-    t: float
 
     @property
     def system(self) -> str:
@@ -39,6 +34,17 @@ class Fault:
     @property
     def object(self) -> str | None:
         return self.where.split(":", 1)[1] if ":" in self.where else None
+
+
+@dataclass(frozen=True)
+class Fault(FaultPlace):
+    """A fault in force. `where` is normalized (``SYSTEM`` or ``SYSTEM:OBJECT``); `node` is where it acts."""
+
+    kind: str
+    where: str
+    node: str
+    domain: str
+    t: float
 
 
 def _objects(dom: Domain, kind: str) -> list[str]:

@@ -254,3 +254,19 @@ def test_render_text_with_no_scenarios():
     text = render_matrix_text(matrix([]))
     assert text.startswith("Failover matrix: 0 scenarios")
     assert "storage service groups" not in text
+
+
+def test_d_rows_with_several_alternates_mark_impossible_crossings_not_applicable():
+    from harness.reporting import matrix
+
+    def sc(row, group):
+        return {"id": f"{row}[{group}]", "row": row, "node": "n1", "group": group, "verdict": "pass"}
+
+    m = matrix([sc("D1", ""), sc("D2", "alt1"), sc("D2", "alt2"), sc("D3", ""), sc("D4", "")])
+    assert m.counts["not_run"] == 0
+    assert not m.cell("D1", ("n1", "alt1")).applicable
+    assert not m.cell("D2", ("n1", "domain")).applicable
+    assert m.cell("D2", ("n1", "alt2")).status == "pass"
+    # a node with one alternate keeps every D row in its single column; a missing one is a gap
+    m = matrix([sc("D1", ""), sc("D3", "")])
+    assert m.counts["not_run"] == 2
