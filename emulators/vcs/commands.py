@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from emulators.vcs.config import builtins
+from emulators.vcs.config.model import AttrDef
 from emulators.vcs.engine import Engine, EngineCommandError
 from emulators.vcs.engine.attrs import GROUP_DEFAULTS, RESOURCE_DEFAULTS
 
@@ -46,18 +48,31 @@ def _cols(values: list[str], widths: list[int]) -> str:
     return (out + " ".join(rest)).rstrip()
 
 
-def format_value(v: Any) -> str:
-    """An attribute value as the CLIs print it: associations as ``k v k v``, lists space-joined."""
+def format_value(v: Any, assoc_sep: str = " ") -> str:
+    """An attribute value as the CLIs print it: associations as ``k v k v``, lists space-joined.
+
+    `-value` prints associations with spaces (``primary1 0 primary2 1``, as wrappers that split
+    ``hagrp -value G SystemList`` expect); `-display` separates them with tabs (`DISPLAY_ASSOC_SEP`):
+    the column arithmetic of public ``hagrp -display`` / ``hasys -display`` captures
+    (``xha239194 0       xha239195       1``) only fits tab stops.
+    """
     if v is None:
         return ""
     if isinstance(v, dict):
-        return " ".join(f"{k} {format_value(x)}" for k, x in v.items())
+        return assoc_sep.join(f"{k}{assoc_sep}{format_value(x)}" for k, x in v.items())
     if isinstance(v, list):
         return " ".join(format_value(x) for x in v)
     return str(v)
 
 
-_TABLE = [13, 22, 11]
+DISPLAY_ASSOC_SEP = "\t"
+
+
+_TABLE = [13, 22, 11]          # hagrp -state / -display, hares -state: #Group(13) Attribute(22) System(11)
+_RES_DISPLAY = [18, 25, 11]    # hares -display: #Resource(18) Attribute(25) System(11), from a capture
+_DEP = [13, 11]                # hagrp -dep: #Parent(13) Child(11) Relationship
+_RES_DEP = [13, 21]            # hares -dep: #Group(13) Parent(21) Child
+_LIST = [16]                   # hagrp -list / hares -list: name(16) system
 
 
 def _opts(args: list[str], flags: dict[str, int]) -> tuple[dict[str, list[str]], list[str]]:
@@ -143,7 +158,8 @@ def hastatus(engine: Engine, args: list[str]) -> str:
 # ---------------------------------------------------------------------- hagrp
 def hagrp(engine: Engine, args: list[str]) -> str:
     if not args:
-        raise UsageError("hagrp -state|-online|-offline|-switch|-clear|-flush|-freeze|-unfreeze|-dep|-display|-list|-value")
+        raise UsageError("hagrp -state|-online|-offline|-switch|-clear|-flush|-freeze|-unfreeze|-dep|-display|-list|"
+                         "-value|-modify")
     op, rest = args[0], args[1:]
     handler = _HAGRP.get(op)
     if handler is None:
@@ -239,19 +255,36 @@ def _hagrp_dep(engine: Engine, args: list[str]) -> str:
     for G in engine.config.groups.values():
         for d in G.group_deps:
             if not pos or G.name in pos or d.child in pos:
-                rows.append(_cols([G.name, d.child, f"{d.category} {d.location} {d.rigidity}"], [13, 13]))
+                rows.append(_cols([G.name, d.child, f"{d.category} {d.location} {d.rigidity}"], _DEP))
     if not rows:
         raise EngineCommandError("V-16-1-50035", "No Group dependencies are configured")
-    return "\n".join([_cols(["#Parent", "Child", "Relationship"], [13, 13]), *rows]) + "\n"
+    return "\n".join([_cols(["#Parent", "Child", "Relationship"], _DEP), *rows]) + "\n"
 
 
 def _hagrp_list(engine: Engine, args: list[str]) -> str:
+    """``group system`` pairs, one a line; ``Attr=value`` conditionals keep the pairs where the
+    group's value (for that system, or global) prints as `value` (``hagrp -list Parallel=1``)."""
+    conds: list[tuple[str, str]] = []
+    for a in args:
+        if a in ("-localclus",):
+            continue
+        if "=" not in a or a.startswith("="):
+            raise UsageError("hagrp -list [attribute=value ...]")
+        name, _, want = a.partition("=")
+        conds.append((name, want))
     if not engine.groups():
         raise EngineCommandError("V-16-1-50031", "No Groups are configured")
-    return "".join(_cols([g, s], [16]) + "\n" for g, G in engine.config.groups.items() for s in G.system_list)
+    out = []
+    for g, G in engine.config.groups.items():
+        rows = _group_attr_rows(engine, g) if conds else []
+        for s in G.system_list:
+            if all(any(n == name and where in ("global", s) and v == want for n, where, v in rows)
+                   for name, want in conds):
+                out.append(_cols([g, s], _LIST) + "\n")
+    return "".join(out)
 
 
-def _group_attr_rows(engine: Engine, g: str) -> list[tuple[str, str, str]]:
+def _group_attr_rows(engine: Engine, g: str, assoc_sep: str = " ") -> list[tuple[str, str, str]]:
     """(attribute, system-or-global, value) rows of one group, configuration then runtime."""
     G = engine.config.groups[g]
     names = sorted(set(GROUP_DEFAULTS) | set(G.attributes))
@@ -263,10 +296,10 @@ def _group_attr_rows(engine: Engine, g: str) -> list[tuple[str, str, str]]:
             continue
         if av is not None and av.localized:
             for s in G.system_list:
-                rows.append((a, s, format_value(av.for_system(s))))
+                rows.append((a, s, format_value(av.for_system(s), assoc_sep)))
             continue
         value = av.value if av is not None and av.value is not None else GROUP_DEFAULTS.get(a)
-        rows.append((a, "global", format_value(value)))
+        rows.append((a, "global", format_value(value, assoc_sep)))
     for s in G.system_list:
         rows.append(("AutoDisabled", s, "1" if engine.autodisabled(g, s) else "0"))
         rows.append(("Probed", s, "1" if engine.probed(g, s) else "0"))
@@ -282,7 +315,7 @@ def _hagrp_display(engine: Engine, args: list[str]) -> str:
     sys_filter = opts["-sys"][0] if "-sys" in opts else None
     out = [_cols(["#Group", "Attribute", "System", "Value"], _TABLE)]
     for g in pos or engine.groups():
-        for a, s, v in _group_attr_rows(engine, g):
+        for a, s, v in _group_attr_rows(engine, g, DISPLAY_ASSOC_SEP):
             if attrs and a not in attrs:
                 continue
             if sys_filter and s not in ("global", sys_filter):
@@ -304,18 +337,70 @@ def _hagrp_value(engine: Engine, args: list[str]) -> str:
     raise EngineCommandError("V-16-1-10016", f"Attribute {a} does not exist for group {g}")
 
 
+def _modify_args(args: list[str], usage: str) -> tuple[str, str, list[str], str | None]:
+    """(object, attribute, value words, system) of ``-modify OBJ ATTR VALUE... [-sys S]``.
+
+    Values are taken as words (a value may itself start with a dash, as ``-1``); only a trailing
+    ``-sys S`` is an option. ``-add``/``-delete``/``-update`` forms are not supported.
+    """
+    system = None
+    if len(args) >= 2 and args[-2] == "-sys":
+        system, args = args[-1], args[:-2]
+    if len(args) < 2 or args[1].startswith("-"):
+        raise UsageError(usage)
+    return args[0], args[1], args[2:], system
+
+
+def _typed(defn: AttrDef, words: list[str], what: str) -> Any:
+    """The words of a -modify turned into a value of the attribute's dimension and data type."""
+    def one(w: str) -> Any:
+        if defn.datatype in ("int", "boolean"):
+            try:
+                n = int(w)
+            except ValueError:
+                raise EngineCommandError("V-16-1-10553", f"{what}: {w!r} is not an integer") from None
+            if defn.datatype == "boolean" and n not in (0, 1):
+                raise EngineCommandError("V-16-1-10553", f"{what}: {n} is not a boolean (0 or 1)")
+            return n
+        return w
+    if defn.dimension == "scalar":
+        if len(words) != 1:
+            raise UsageError(f"{what} is a scalar: give one value")
+        return one(words[0])
+    if defn.dimension == "association":
+        if len(words) % 2:
+            raise UsageError(f"{what} is an association: give key value pairs")
+        return {words[i]: one(words[i + 1]) for i in range(0, len(words), 2)}
+    return [one(w) for w in words]
+
+
+def _hagrp_modify(engine: Engine, args: list[str]) -> str:
+    """``hagrp -modify group attribute value... [-sys system]`` (needs ``haconf -makerw``)."""
+    g, a, words, s = _modify_args(args, "hagrp -modify group attribute value ... [-sys system]")
+    _group(engine, g)
+    if s is not None:
+        _sys(engine, s)
+    if not engine.writable:
+        raise EngineCommandError("V-16-1-10369", "Cluster not writable")
+    defn = builtins.group_attr_defs.get(a)
+    if defn is None:
+        raise EngineCommandError("V-16-1-10016", f"Attribute {a} does not exist for group {g}")
+    engine.modify_group(g, a, _typed(defn, words, f"{g}.{a}"), s)
+    return ""
+
+
 _HAGRP: dict[str, Callable[[Engine, list[str]], str]] = {
     "-state": _hagrp_state, "-online": _hagrp_online, "-offline": _hagrp_offline, "-switch": _hagrp_switch,
     "-clear": _hagrp_clear, "-flush": _hagrp_flush, "-freeze": _freeze(False), "-unfreeze": _freeze(True),
     "-dep": _hagrp_dep, "-display": _hagrp_display, "-list": _hagrp_list, "-value": _hagrp_value,
-    "-clearadminwait": _hagrp_clearadminwait,
+    "-clearadminwait": _hagrp_clearadminwait, "-modify": _hagrp_modify,
 }
 
 
 # ---------------------------------------------------------------------- hares
 def hares(engine: Engine, args: list[str]) -> str:
     if not args:
-        raise UsageError("hares -state|-clear|-probe|-display|-list|-value|-dep")
+        raise UsageError("hares -state|-clear|-probe|-display|-list|-value|-dep|-modify")
     op, rest = args[0], args[1:]
     handler = _HARES.get(op)
     if handler is None:
@@ -367,7 +452,7 @@ def _hares_probe(engine: Engine, args: list[str]) -> str:
     return ""
 
 
-def _res_attr_rows(engine: Engine, r: str) -> list[tuple[str, str, str]]:
+def _res_attr_rows(engine: Engine, r: str, assoc_sep: str = " ") -> list[tuple[str, str, str]]:
     G, R = engine.config.resource(r)  # type: ignore[misc]
     rows: list[tuple[str, str, str]] = [("Group", "global", G.name), ("Type", "global", R.type)]
     names = sorted(set(RESOURCE_DEFAULTS) | set(R.attributes) | set(
@@ -377,14 +462,15 @@ def _res_attr_rows(engine: Engine, r: str) -> list[tuple[str, str, str]]:
         av = R.attributes.get(a)
         if av is not None and av.localized:
             for s in G.system_list:
-                rows.append((a, s, format_value(av.for_system(s))))
+                rows.append((a, s, format_value(av.for_system(s), assoc_sep)))
             continue
         if av is not None and av.value is not None:
-            rows.append((a, "global", format_value(av.value)))
+            rows.append((a, "global", format_value(av.value, assoc_sep)))
             continue
         tdef = engine.config.types.get(R.type)
         d = tdef.attributes.get(a) if tdef else None
-        rows.append((a, "global", format_value(d.default if d and d.default is not None else RESOURCE_DEFAULTS.get(a))))
+        rows.append((a, "global", format_value(d.default if d and d.default is not None else RESOURCE_DEFAULTS.get(a),
+                                               assoc_sep)))
     for s in G.system_list:
         rows.append(("State", s, engine.resource_state(r, s)))
     return rows
@@ -401,14 +487,14 @@ def _hares_display(engine: Engine, args: list[str]) -> str:
         res = [r for r in res if engine.group_of(r) in opts["-group"]]
     if "-type" in opts:
         res = [r for r in res if engine.config.resource(r)[1].type in opts["-type"]]  # type: ignore[index]
-    out = [_cols(["#Resource", "Attribute", "System", "Value"], _TABLE)]
+    out = [_cols(["#Resource", "Attribute", "System", "Value"], _RES_DISPLAY)]
     for r in res:
-        for a, s, v in _res_attr_rows(engine, r):
+        for a, s, v in _res_attr_rows(engine, r, DISPLAY_ASSOC_SEP):
             if attrs and a not in attrs:
                 continue
             if sys_filter and s not in ("global", sys_filter):
                 continue
-            out.append(_cols([r, a, s, v], _TABLE))
+            out.append(_cols([r, a, s, v], _RES_DISPLAY))
     return "\n".join(out) + "\n"
 
 
@@ -426,7 +512,7 @@ def _hares_value(engine: Engine, args: list[str]) -> str:
 
 
 def _hares_list(engine: Engine, args: list[str]) -> str:
-    return "".join(_cols([r, s], [16]) + "\n" for r in engine.resources() for s in _res_systems(engine, r))
+    return "".join(_cols([r, s], _LIST) + "\n" for r in engine.resources() for s in _res_systems(engine, r))
 
 
 def _hares_dep(engine: Engine, args: list[str]) -> str:
@@ -435,15 +521,31 @@ def _hares_dep(engine: Engine, args: list[str]) -> str:
     for G in engine.config.groups.values():
         for d in G.resource_deps:
             if not pos or d.parent in pos or d.child in pos:
-                rows.append(_cols([G.name, d.parent, d.child], [13, 21]))
+                rows.append(_cols([G.name, d.parent, d.child], _RES_DEP))
     if not rows:
         raise EngineCommandError("V-16-1-50034", "No Resource dependencies are configured")
-    return "\n".join([_cols(["#Group", "Parent", "Child"], [13, 21]), *rows]) + "\n"
+    return "\n".join([_cols(["#Group", "Parent", "Child"], _RES_DEP), *rows]) + "\n"
+
+
+def _hares_modify(engine: Engine, args: list[str]) -> str:
+    """``hares -modify resource attribute value... [-sys system]`` (needs ``haconf -makerw``)."""
+    r, a, words, s = _modify_args(args, "hares -modify resource attribute value ... [-sys system]")
+    _resource(engine, r)
+    if s is not None:
+        _sys(engine, s)
+    if not engine.writable:
+        raise EngineCommandError("V-16-1-10369", "Cluster not writable")
+    rtype = engine.config.resource(r)[1].type  # type: ignore[index]
+    defn = builtins.resource_attr_def(engine.config.types, rtype, a)
+    if defn is None:
+        raise EngineCommandError("V-16-1-10016", f"Attribute {a} does not exist for resource {r}")
+    engine.modify_resource(r, a, _typed(defn, words, f"{r}.{a}"), s)
+    return ""
 
 
 _HARES: dict[str, Callable[[Engine, list[str]], str]] = {
     "-state": _hares_state, "-clear": _hares_clear, "-probe": _hares_probe, "-display": _hares_display,
-    "-value": _hares_value, "-list": _hares_list, "-dep": _hares_dep,
+    "-value": _hares_value, "-list": _hares_list, "-dep": _hares_dep, "-modify": _hares_modify,
 }
 
 

@@ -312,14 +312,6 @@ def test_online_local_firm_hard_child_fault_parent_follows(rig):
     assert lab.states("P") == {"s1": "OFFLINE", "s2": "ONLINE", "s3": "OFFLINE"}
 
 
-def test_online_local_soft_parent_stays_when_child_faults():
-    lab = _dep_lab("online local soft")
-    lab.app.fail("C_r", "s1")
-    lab.detect()
-    assert lab.states("C")["s2"] == "ONLINE"
-    assert lab.states("P")["s1"] == "ONLINE"
-
-
 def test_online_local_manual_rules():
     lab = _dep_lab("online local firm")
     with pytest.raises(EngineCommandError) as err:

@@ -20,11 +20,13 @@ def _cfg():
     lone = group("L", SYSTEMS, AutoStartList=["s2"], FailOverPolicy="RoundRobin")
     manual = group("M", SYSTEMS, AutoStartList=["s3"], AutoFailOver=0)
     par = group("Q", SYSTEMS, Parallel=1, AutoStartList=SYSTEMS)
-    return config(SYSTEMS, child, parent, firm, lone, manual, par)
+    soft = group("S", SYSTEMS, AutoStartList=["s1"], group_deps=[GroupDep("C", "online", "local", "soft")])
+    glob = group("W", SYSTEMS, AutoStartList=["s3"], group_deps=[GroupDep("L", "online", "global", "firm")])
+    return config(SYSTEMS, child, parent, firm, lone, manual, par, soft, glob)
 
 
-FAILOVER = ["C", "P", "F", "L", "M"]
-RES = {g: f"{g}_r" for g in ["C", "P", "F", "L", "M", "Q"]}
+FAILOVER = ["C", "P", "F", "L", "M", "S", "W"]
+RES = {g: f"{g}_r" for g in ["C", "P", "F", "L", "M", "Q", "S", "W"]}
 
 
 class EngineMachine(RuleBasedStateMachine):

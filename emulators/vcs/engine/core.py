@@ -103,6 +103,9 @@ class Engine:
         self._tfrozen: set[str] = set()
         self._moving: set[str] = set()
         self._followers: dict[str, list[tuple[str, str]]] = {}
+        # online local soft parents left running where their failover child faulted: they follow the
+        # child if it fails over, else stay (vcs-semantics.md); child -> [(parent, its system)]
+        self._soft_followers: dict[str, list[tuple[str, str]]] = {}
         self._fo_pending: set[str] = set()
         self._autostart_done: set[str] = set()
         self._n_actions = 0
@@ -940,6 +943,14 @@ class Engine:
             self._moving.add(p)
             if (p, s) not in self._followers.get(g, []):
                 self._followers.setdefault(g, []).append((p, s))
+        if not self._G(g).parallel:
+            # online local soft parents stay up here; they follow g if it fails over (A, F)
+            for ln in self._links:
+                if ln.child == g and ln.dep.category == "online" and ln.dep.location == "local" \
+                        and ln.dep.rigidity == "soft" and (ln.parent, s) in self._gr \
+                        and self._active(ln.parent, s) and not self._frozen(ln.parent) \
+                        and (ln.parent, s) not in self._soft_followers.get(g, []):
+                    self._soft_followers.setdefault(g, []).append((ln.parent, s))
         self._offline_chain(parents, s, f"child group {g} going offline",
                             lambda: self._start_offline(g, s, reason, then))
 
@@ -973,7 +984,32 @@ class Engine:
                 self._take_down(c, s, f"parent {g} faulted (online local hard)",
                                 lambda ok, c=c: self._fail_over(c, s))
                 return
-        self._fail_over(g, s)
+        self._global_firm_down(g, lambda: self._fail_over(g, s))
+
+    def _global_firm_down(self, g: str, then: Callable[[], None]) -> None:
+        """g (a failover child) is down: its online global firm parents are taken offline after it,
+        wherever they run, and wait as its followers; `then()` runs once they are offline (A, G).
+
+        They restart by their FailOverPolicy (any eligible system, the one they left included) when
+        g is online again somewhere, and stay down when g does not fail over.
+        """
+        pairs = [(ln.parent, t) for ln in self._links
+                 if ln.child == g and ln.dep.category == "online" and ln.dep.location == "global"
+                 and ln.dep.rigidity == "firm" and not self._frozen(ln.parent)
+                 for t in self._G(ln.parent).system_list if self._active(ln.parent, t)]
+        for p, t in pairs:
+            self._moving.add(p)
+            if (p, t) not in self._followers.get(g, []):
+                self._followers.setdefault(g, []).append((p, t))
+
+        def chain(rest: list[tuple[str, str]]) -> None:
+            if not rest:
+                then()
+                return
+            (p, t), tail = rest[0], rest[1:]
+            self._offline_chain([p], t, f"child group {g} faulted (online global firm)", lambda: chain(tail))
+
+        chain(pairs)
 
     def _fail_over(self, g: str, from_s: str) -> None:
         """Decide where g goes after leaving `from_s`, and start it there."""
@@ -986,7 +1022,7 @@ class Engine:
             self._log("grp_no_autofailover", f"Group {g} will not fail over from {from_s}: AutoFailOver is 0")
             self._stop_moving(g)
             return
-        if any(self._rr[(r, from_s)].clean_failed for r in self._order[g]):
+        if from_s and any(self._rr[(r, from_s)].clean_failed for r in self._order[g]):
             self._log("grp_no_target", f"Group {g} cannot fail over from {from_s}: clean failed there")
             self._stop_moving(g)
             return
@@ -1004,6 +1040,13 @@ class Engine:
             where = [t for t in self._up_anywhere(c) if t != from_s]
             self._follow(g, from_s, where[0] if where else None, c)
             return
+        for ln in self._links:
+            if ln.parent == g and ln.dep.category == "online" and ln.dep.location == "global" \
+                    and ln.child in self._moving:
+                # the child is on its way elsewhere: start by policy once it is online (G)
+                self._moving.add(g)
+                self._followers.setdefault(ln.child, []).append((g, from_s))
+                return
         cands = [t for t in G.system_list if t != from_s and self._online_refusal(g, t, manual=False) is None]
         policy = str(group_attr(G, "FailOverPolicy") or "Priority")
         target = choose_target(policy, cands, G.system_list,
@@ -1013,8 +1056,12 @@ class Engine:
             self._log("grp_no_target", f"Group {g} has faulted and cannot be failed over anywhere")
             self._stop_moving(g)
             return
-        self._log("grp_failover", f"Group {g} will fail over from system {from_s} to system {target} "
-                  f"(FailOverPolicy {policy})")
+        if from_s:
+            self._log("grp_failover", f"Group {g} will fail over from system {from_s} to system {target} "
+                      f"(FailOverPolicy {policy})")
+        else:
+            self._log("grp_failover", f"Group {g} will be brought online on system {target} "
+                      f"(FailOverPolicy {policy}): its child group is online again")
         self._moving.add(g)
         self._start_online(g, target, "failover", lambda ok: self._move_done(g, target, ok))
 
@@ -1024,7 +1071,8 @@ class Engine:
                       f"{'the child is not online elsewhere' if target is None else f'{target} is not eligible'}")
             self._stop_moving(p)
             return
-        self._log("grp_follow", f"Group {p} follows its child {child} to system {target} (online local)")
+        kind = next((ln.kind for ln in self._links if ln.parent == p and ln.child == child), "online local")
+        self._log("grp_follow", f"Group {p} follows its child {child} to system {target} ({kind})")
         self._moving.add(p)
         self._start_online(p, target, "following child", lambda ok: self._move_done(p, target, ok))
 
@@ -1042,6 +1090,9 @@ class Engine:
         self._release_followers(g, None)
 
     def _release_followers(self, c: str, target: str | None) -> None:
+        """c's move is over (online on `target`, or None: it did not fail over): its followers act."""
+        for p, from_s in self._soft_followers.pop(c, []):
+            self._soft_follow(p, from_s, target, c)
         for p, from_s in self._followers.pop(c, []):
             if p not in self._moving:
                 continue
@@ -1053,6 +1104,29 @@ class Engine:
                 self._follow(p, from_s, target, c)
             else:
                 self._fail_over(p, "")
+
+    def _soft_follow(self, p: str, from_s: str, target: str | None, c: str) -> None:
+        """online local soft: the parent stayed up on `from_s` while its child c was down. If c came
+        online on `target`, the parent is taken offline on `from_s` and follows it there; if c did
+        not fail over, the parent stays (vcs-semantics.md, A, F).
+
+        Choice: the parent is moved only when `target` can take it (checked before it is taken
+        offline); otherwise it stays where it runs and the engine says why.
+        """
+        if not self._up(p, from_s) or self._frozen(p) or p in self._moving:
+            return  # went offline meanwhile, frozen (no action), or moved by another rule
+        if target is None:
+            self._log("grp_stays", f"Group {p} stays online on system {from_s}: its child {c} did not "
+                      "fail over (online local soft)")
+            return
+        why = self._online_refusal(p, target, manual=False, elsewhere_ok=True)
+        if why is not None:
+            self._log("grp_no_target", f"Group {p} cannot follow its child {c} to system {target}: {why[1]}; "
+                      f"it stays online on system {from_s}")
+            return
+        self._moving.add(p)
+        self._take_down(p, from_s, f"following child {c} to {target}",
+                        lambda ok: self._follow(p, from_s, target, c) if ok else self._stop_moving(p))
 
     def _online_counts(self) -> dict[str, int]:
         counts = {s: 0 for s in self._sys}
@@ -1095,8 +1169,12 @@ class Engine:
             self._defer(lambda: self._start_online(g, s, "AutoRestart"))
 
     # ------------------------------------------------------------------ eligibility
-    def _online_refusal(self, g: str, t: str, manual: bool) -> tuple[str, str] | None:
-        """Why g may not be brought online on t: (UMI, text), or None when it may."""
+    def _online_refusal(self, g: str, t: str, manual: bool, elsewhere_ok: bool = False) -> tuple[str, str] | None:
+        """Why g may not be brought online on t: (UMI, text), or None when it may.
+
+        elsewhere_ok: do not count g being online on another system (a move that takes it offline
+        there first asks whether t could take it).
+        """
         G = self._G(g)
         if t not in G.system_list:
             return ("V-16-1-10135", f"System {t} is not in SystemList of group {g}")
@@ -1113,7 +1191,7 @@ class Engine:
             if G.parallel:
                 return ("V-16-1-50996", f"Group {g} is already online on system {t}")
             return ("V-16-1-50997", f"Group {g} is already online on system {t}")
-        if not G.parallel:
+        if not G.parallel and not elsewhere_ok:
             other = [x for x in G.system_list if x != t and self._active(g, x)]
             if other:
                 return ("V-16-1-10165", f"Group {g} is not offline on system {other[0]}: a failover "
@@ -1230,7 +1308,7 @@ class Engine:
         for g in movers:
             self._moving.add(g)
         for g in children_first(movers, self._links):
-            self._fail_over(g, s)
+            self._global_firm_down(g, lambda g=g: self._fail_over(g, s))
 
     def _active_leaving(self, g: str, s: str) -> bool:
         gr = self._gr[(g, s)]
@@ -1458,6 +1536,35 @@ class Engine:
             self._tfrozen.discard(g)
         self._log("grp_freeze", f"Group {g} is unfrozen{' (persistent)' if persistent else ''}")
 
+    def modify_group(self, g: str, attr: str, value: Any, system: str | None = None) -> None:
+        """`hagrp -modify`: set a group attribute (for `system` only when given), then reindex.
+
+        The value is already typed (the command parses it). Refused when the configuration is
+        read-only (V-16-1-10369). Runtime state is kept: the new value counts from the next
+        decision that reads it (choice: VCS re-evaluates some attributes at once, such as
+        AutoStart on a probe; the emulator does not).
+        """
+        G = self._check_group(g)
+        if not self.writable:
+            raise EngineCommandError("V-16-1-10369", "Cluster not writable")
+        if system is not None:
+            self._check_sys(G, system)
+        _set_attr(G.attributes, attr, value, system)
+        self.reindex()
+
+    def modify_resource(self, r: str, attr: str, value: Any, system: str | None = None) -> None:
+        """`hares -modify`: set a resource attribute (for `system` only when given), then reindex,
+        so that the next entry point of the resource sees the new value."""
+        if r not in self._group_of:
+            raise EngineCommandError("V-16-1-10260", f"Resource {r} does not exist in the local cluster")
+        if not self.writable:
+            raise EngineCommandError("V-16-1-10369", "Cluster not writable")
+        G = self._G(self._group_of[r])
+        if system is not None:
+            self._check_sys(G, system)
+        _set_attr(G.resources[r].attributes, attr, value, system)
+        self.reindex()
+
     def make_rw(self) -> None:
         if self.writable:
             raise EngineCommandError("V-16-1-10364", "Cluster already writable")
@@ -1488,6 +1595,17 @@ class Engine:
                 rr.state = "OFFLINE"
                 self._touch_res(r, system)
                 self._defer(lambda r=r: self._monitor(r, system))
+
+
+def _set_attr(attributes: dict[str, AttrValue], attr: str, value: Any, system: str | None) -> None:
+    """Set a global value, or one localized for `system` (the global one, if any, stays)."""
+    av = attributes.get(attr)
+    if system is None:
+        attributes[attr] = AttrValue(value)
+        return
+    if av is None:
+        av = attributes[attr] = AttrValue(None)
+    av.localized[system] = value
 
 
 def critical_fault(engine: Engine, g: str, s: str, r: str) -> bool:

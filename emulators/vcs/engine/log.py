@@ -47,7 +47,8 @@ UMI: dict[str, tuple[str, str]] = {
     "grp_failover": ("NOTICE", "V-16-1-10493"),      # Group G will fail over from S to T (FailOverPolicy P)
     "grp_no_autofailover": ("NOTICE", "V-16-1-10494"),  # Group G will not fail over: AutoFailOver = 0
     "grp_frozen_fault": ("NOTICE", "V-16-1-10495"),  # Group G is frozen: no action on the fault of R
-    "grp_follow": ("NOTICE", "V-16-1-10496"),        # Group P follows its child C to system T (online local)
+    "grp_follow": ("NOTICE", "V-16-1-10496"),        # Group P follows its child C to system T (online local hard)
+    "grp_stays": ("NOTICE", "V-16-1-10497"),         # Group P stays online on system S: its child C did not fail over
     "grp_autostart": ("NOTICE", "V-16-1-10482"),     # Initiating AutoStart of group G on system S
     "grp_autorestart": ("NOTICE", "V-16-1-10483"),   # Persistent resource back online: AutoRestart of G on S
     "grp_switch": ("NOTICE", "V-16-1-10208"),        # Initiating switch of group G from S to T
