@@ -250,6 +250,8 @@ class SimLab:
         if system not in self.config.systems and system not in self.platform.systems():
             return 2, "", f"no such system '{system}' in lab {self.spec.name}\n"
         if prog in VCS_COMMANDS:
+            if system not in self.config.systems:  # a guest domain runs no cluster software
+                return 127, "", f"bash: {prog}: command not found\n"
             return vcs_commands.run(self.engine, argv)
         if prog == "ldm":
             return run_ldm(self.platform, system, argv[1:])

@@ -125,7 +125,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     files = [str(suites_dir / SUITES[s]) for s in (args.suite or SUITES)]
 
     print(f"altio-hil: lab {lab.name} ({lab.path}), target {target}, monitor {args.monitor}, seed {seed}")
-    pytest_args = [*files, "-p", "no:cacheprovider", "-q", "--no-header", "-rN", "--tb=no",
+    # hypothesis' pytest plugin imports hypothesis at the end of every session (over a second here):
+    # the suites do not use it
+    pytest_args = [*files, "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-q", "--no-header", "-rN",
+                   "--tb=no",
                    "--lab", str(lab.path), "--monitor", args.monitor, "--seed", str(seed),
                    "--altio-report", str(report), "--alluredir", str(report / "allure-results"),
                    "--junitxml", str(report / "junit.xml"), "-o", "junit_family=xunit2",
@@ -138,6 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     rc = pytest.main(pytest_args)
     wall = time.perf_counter() - wall0
 
+    if rc == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt  # pytest caught Ctrl-C; the fixtures' teardown healed what was injected
     results_path = report / "results.json"
     if not results_path.exists():
         _err(f"altio-hil: the run produced no results (pytest exit {rc})")
@@ -203,15 +208,20 @@ def cmd_heal(args: argparse.Namespace) -> int:
     kind = args.target or lab.inventory.target
     healed = heal_leftovers(lab, kind, FaultLedger.for_lab(lab.name, kind))
     daemon = LabDaemon(lab)
-    if daemon.ledger.entries():
+    recorded = daemon.ledger.entries()
+    if recorded:
         try:
-            daemon.heal(None)
-            healed += daemon.ledger.entries() or []
-            print(f"healed the faults in force on the running lab {lab.name}")
+            reply = daemon.heal(None)
         except LabDown:
-            for f in daemon.ledger.entries():
+            for f in recorded:
                 daemon.ledger.drop(f)
             print(f"lab {lab.name} is down: its faults went with it; ledger cleared")
+        else:
+            if reply.get("rc") != 0:
+                _err(f"altio-hil: the running lab {lab.name} could not heal: {reply.get('err', '').strip()}")
+                return EXIT_INFRA
+            print(f"healed the faults in force on the running lab {lab.name}")
+            healed += recorded
     for f in healed:
         print(f"healed {f}")
     if not healed:

@@ -61,12 +61,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "altio_row(row): reference-table row covered by the test")
     config.addinivalue_line("markers", "destructive: kills domains or powers nodes off")
     seed = config.getoption("--seed")
+    if seed is None and hasattr(config, "workerinput"):
+        seed = config.workerinput.get("altio_seed")  # the controller's seed (pytest_configure_node)
     if seed is None:
-        # one seed for the whole session, shared with xdist workers through the environment
+        # one random seed for the whole session; ALTIO_HIL_SEED is read (a user may set it) but never
+        # written: an exported seed would leak into every pytest started below this one
         seed = int(os.environ.get("ALTIO_HIL_SEED") or random.SystemRandom().randrange(1, 2**31))
-        os.environ["ALTIO_HIL_SEED"] = str(seed)
     config._altio_seed = seed  # type: ignore[attr-defined]
-    _PROGRESS["worker"] = hasattr(config, "workerinput")
+    # module state survives between sessions of one process (pytest.main twice, pytester in-process)
+    _CONTROLLER_RESULTS.clear()
+    _PROGRESS.update(done=0, total=None, worker=hasattr(config, "workerinput"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist: every worker plays with the controller's seed, random or not."""
+    node.workerinput["altio_seed"] = _seed(node.config)
 
 
 def _seed(config: pytest.Config) -> int:
@@ -94,10 +104,20 @@ def target_kind(config: pytest.Config, lab: Lab) -> str:
     return config.getoption("--target") or lab.inventory.target
 
 
+def _asked_for(config: pytest.Config) -> bool:
+    """Whether this session was pointed at a lab (the plugin stays silent in unrelated pytest runs)."""
+    return any(config.getoption(o) is not None for o in ("--lab", "--altio-report", "--seed", "--target"))
+
+
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
-    if not config.getoption("--lab") and not config.getoption("--altio-report"):
+    if not _asked_for(config):
         return None
-    return [f"altio-hil: lab {_lab_path(config)}, monitor {config.getoption('--monitor')}, seed {_seed(config)}"]
+    try:
+        target = target_kind(config, load_lab(config))
+    except pytest.UsageError:  # a bad inventory: said once, at session start
+        target = config.getoption("--target") or "?"
+    return [f"altio-hil: lab {_lab_path(config)}, target {target}, monitor {config.getoption('--monitor')}, "
+            f"seed {_seed(config)}"]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -118,7 +138,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Heal what a killed run left behind on this lab before anything else runs."""
     config = session.config
-    if not config.getoption("--lab") and not config.getoption("--altio-report"):
+    if not _asked_for(config):
         return
     if hasattr(config, "workerinput"):
         return  # the controller does it once
@@ -131,7 +151,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
         healed = heal_leftovers(lab, kind, ledger)
         tr = config.pluginmanager.get_plugin("terminalreporter")
-        if tr is not None:
+        if tr is not None and healed:  # faults of a run still going on are not leftovers
             tr.write_line(f"altio-hil: healed {len(healed)} fault(s) left by an earlier run: "
                           + ", ".join(map(str, healed)), yellow=True)
 
@@ -166,14 +186,18 @@ def altio_monitor(pytestconfig: pytest.Config) -> str:
 @pytest.fixture
 def altio_target(request: pytest.FixtureRequest, altio_lab: Lab, altio_monitor: str, altio_seed: int):
     """A booted target. Whatever the test does, every fault injected through it is healed after."""
-    from harness.targets import open_target
+    from harness.targets import InfrastructureError, open_target
 
     config = request.config
+    _allure_labels(request, altio_lab, altio_monitor)
     kind = target_kind(config, altio_lab)
     if kind != "sim" and request.node.get_closest_marker("destructive") and not config.getoption("--allow-destructive"):
         pytest.fail(f"destructive test on the shared {kind} lab {altio_lab.name}: pass --allow-destructive",
                     pytrace=False)
-    target = open_target(altio_lab, kind, altio_monitor, altio_seed)
+    try:
+        target = open_target(altio_lab, kind, altio_monitor, altio_seed)
+    except InfrastructureError as exc:  # a lab that cannot be had is not a product failure: no traceback
+        raise pytest.fail.Exception(f"infrastructure error: {exc}", pytrace=False) from None
     try:
         yield target
     finally:
@@ -223,19 +247,28 @@ class AllureReport:
         allure.attach(body, name=name, attachment_type=types.get(kind, allure.attachment_type.TEXT))
 
 
-@pytest.fixture
-def altio_report(request: pytest.FixtureRequest, altio_lab: Lab, altio_monitor: str) -> AllureReport:
+def _allure_labels(request: pytest.FixtureRequest, lab: Lab, monitor: str) -> None:
+    """Label a test with its lab, target, monitor and row, once, whichever altio fixture comes first
+    (the entry-point contract tests use altio_target without altio_report)."""
+    if getattr(request.node, "_altio_labelled", False):
+        return
+    request.node._altio_labelled = True
     import allure
 
-    kind = target_kind(request.config, altio_lab)
-    allure.dynamic.label("lab", altio_lab.name)
+    kind = target_kind(request.config, lab)
+    allure.dynamic.label("lab", lab.name)
     allure.dynamic.label("target", kind)
-    allure.dynamic.label("monitor", altio_monitor)
-    allure.dynamic.parent_suite(f"{altio_lab.name} ({kind}, {altio_monitor})")
+    allure.dynamic.label("monitor", monitor)
+    allure.dynamic.parent_suite(f"{lab.name} ({kind}, {monitor})")
     row = request.node.get_closest_marker("altio_row")
     if row:
         allure.dynamic.label("row", row.args[0])
         allure.dynamic.tag(row.args[0])
+
+
+@pytest.fixture
+def altio_report(request: pytest.FixtureRequest, altio_lab: Lab, altio_monitor: str) -> AllureReport:
+    _allure_labels(request, altio_lab, altio_monitor)
     return AllureReport()
 
 
@@ -260,14 +293,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 _CONTROLLER_RESULTS: list[dict] = []
-_PROGRESS: dict = {"done": 0, "worker": False}
+_PROGRESS: dict = {"done": 0, "total": None, "worker": False}
 
 
 def _progress(report: pytest.TestReport) -> None:
     if not os.environ.get("ALTIO_HIL_PROGRESS") or _PROGRESS["worker"]:
         return
     _PROGRESS["done"] += 1
-    total = os.environ.get("ALTIO_HIL_TOTAL", "?")
+    total = _PROGRESS["total"] or "?"
     name = report.nodeid.split("[", 1)[1][:-1] if report.nodeid.endswith("]") else report.nodeid
     mark = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}.get(report.outcome, report.outcome)
     sys.stderr.write(f"  [{_PROGRESS['done']:>3}/{total}] {mark:<4} {name} ({report.duration:.2f}s)\n")
@@ -283,7 +316,13 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput"):
-        os.environ.setdefault("ALTIO_HIL_TOTAL", str(len(session.items)))
+        _PROGRESS["total"] = len(session.items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids) -> None:
+    """pytest-xdist: the controller collects nothing itself; every worker collects the whole run."""
+    _PROGRESS["total"] = len(ids)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

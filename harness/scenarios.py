@@ -153,6 +153,16 @@ def ldom_location(target: Target, topo: Topology) -> str | None:
     return None
 
 
+def _groups_to_hold(topo: Topology, control: str) -> list[str]:
+    """Service groups that must be ONLINE on every system of their SystemList in the steady state
+    with the guest on `control`: the groups AlternateIO drives there (value 1), and on every node
+    the groups it only watches (value 0), which run by themselves (AutoStart)."""
+    groups = [sg for sg, v in topo.services[control].groups.items() if v]
+    for other in topo.control_systems():
+        groups += [sg for sg, v in topo.services[other].groups.items() if not v and sg not in groups]
+    return groups
+
+
 def steady_problems(target: Target, topo: Topology, control: str) -> list[str]:
     """What keeps the lab from its steady state with the guest on `control` (empty: steady)."""
     problems = []
@@ -164,11 +174,10 @@ def steady_problems(target: Target, topo: Topology, control: str) -> list[str]:
         st = target.group_state(g, control)
         if st != "ONLINE":
             problems.append(f"group {g} is {st} on {control}")
-    service = topo.services[control]
-    for sg, value in service.groups.items():
-        if sg in service.storage and not value:
-            continue  # value-0 storage groups are nobody's to bring up
+    for sg in _groups_to_hold(topo, control):
         for s in topo.serving_systems(sg):
+            if target.system_state(s) != "RUNNING" and s not in node.systems:
+                continue  # another node's domain that is down: not this scenario's business
             st = target.group_state(sg, s)
             if st != "ONLINE":
                 problems.append(f"group {sg} is {st} on {s}")
@@ -180,17 +189,14 @@ def steady_problems(target: Target, topo: Topology, control: str) -> list[str]:
 def restore(target: Target, topo: Topology, control: str) -> None:
     """Bring the lab back to its steady state around `control` the way an operator would:
     clear every FAULTED group (VCS wants that before a group may run there again), then online what
-    is missing on the node's systems."""
+    is missing: the guest's groups on `control`, and the service groups of `_groups_to_hold`."""
     for g in topo.config.groups:
         for s in topo.group(g).system_list:
             if target.system_state(s) == "RUNNING" and "FAULTED" in target.group_state(g, s):
                 target.hagrp("-clear", g, "-sys", s)
     if ldom_location(target, topo) is None:
         target.hagrp("-online", topo.ldom_group, "-sys", control)
-    service = topo.services[control]
-    for sg, value in service.groups.items():
-        if sg in service.storage and not value:
-            continue
+    for sg in _groups_to_hold(topo, control):
         for s in topo.serving_systems(sg):
             if target.system_state(s) == "RUNNING" and target.group_state(sg, s) == "OFFLINE":
                 target.hagrp("-online", sg, "-sys", s)

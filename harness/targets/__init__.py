@@ -42,8 +42,9 @@ def heal_leftovers(lab: Lab, kind: str, ledger: FaultLedger) -> list[Fault]:
     healed = []
     for entry in ledger._read():
         fault = Fault(entry["kind"], entry["where"])
-        if kind == "sim" and not _alive(int(entry.get("pid", 0))):
-            ledger.drop(fault)
+        pid = int(entry.get("pid", 0))
+        if kind == "sim" and not _alive(pid):
+            ledger.drop(fault, pid=entry.get("pid"))
             healed.append(fault)
     return healed
 

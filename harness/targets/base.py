@@ -30,6 +30,7 @@ class Target(abc.ABC):
         self.ledger = ledger
         self.timeline = Timeline()
         self.active_faults: list[Fault] = []
+        self._repaired: list[Fault] = []  # healed on the lab, not yet dropped from the ledger
 
     # -- clock ----------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -104,18 +105,32 @@ class Target(abc.ABC):
         self.timeline.add(self.now(), "fault", str(fault), fault.system)
 
     def heal(self, fault: Fault) -> None:
-        """Repair the lab, then drop the fault from the ledger."""
-        self._heal(fault)
+        """Repair the lab, then drop the fault from the ledger.
+
+        A heal cut short by Ctrl-C after the repair is finished by the next call (teardown's heal_all)
+        without repairing twice: a lab refuses to heal a fault that is no longer in force."""
+        if fault not in self._repaired:
+            self._heal(fault)
+            self._repaired.append(fault)
         self.ledger.drop(fault)
         if fault in self.active_faults:
             self.active_faults.remove(fault)
+        self._repaired.remove(fault)
         self.timeline.add(self.now(), "heal", str(fault), fault.system)
 
     def heal_all(self) -> list[Fault]:
-        healed = []
+        """Heal every fault in force, newest first; one heal that fails does not stop the others
+        (the first error is raised once all were tried; its fault stays in the ledger)."""
+        healed, errors = [], []
         for fault in reversed(list(self.active_faults)):
-            self.heal(fault)
-            healed.append(fault)
+            try:
+                self.heal(fault)
+            except Exception as exc:  # noqa: BLE001 - try the rest, then report
+                errors.append(exc)
+            else:
+                healed.append(fault)
+        if errors:
+            raise errors[0]
         return healed
 
     def step(self, name: str, detail: str = "") -> None:

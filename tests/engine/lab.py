@@ -20,7 +20,8 @@ from emulators.vcs.config.model import (
 )
 from emulators.vcs.engine import Engine
 
-SEED_MAIN_CF = Path("/work/shared/reference/altio-cluster.main.cf")
+# the seed main.cf as the project ships it (a copy of ../shared/reference/altio-cluster.main.cf)
+SEED_MAIN_CF = Path(__file__).resolve().parents[2] / "inventories" / "sim-2node" / "main.cf"
 
 
 def types() -> dict[str, TypeDef]:

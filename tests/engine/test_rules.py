@@ -444,3 +444,22 @@ def test_localized_attributes_reach_the_agent():
     lab.engine.start()
     lab.engine.settle()
     assert seen == {"s1": ("nxge3", 60, "G", "App"), "s2": ("nxge4", 60, "G", "App")}
+
+
+def test_persistent_resource_cleared_while_still_down_faults_again_in_an_online_group():
+    g = group("N", ["s1", "s2"], resources=[("ph", "Phantom"), ("nic", "Persist")], Parallel=1,
+              AutoStartList=["s1", "s2"])
+    lab = Lab(config(["s1", "s2"], g))
+    assert lab.states("N") == {"s1": "ONLINE", "s2": "ONLINE"}
+    lab.persist.fail("nic", "s1")
+    lab.detect()
+    assert lab.state("N", "s1") == "OFFLINE|FAULTED"
+    lab.engine.clear_group("N", "s1")  # the operator clears, but the cable is still out
+    lab.engine.online_group("N", "s1")
+    assert lab.engine.settle()
+    mark = lab.mark()
+    lab.detect(300)  # an offline resource is monitored every OfflineMonitorInterval
+    assert lab.rstate("nic", "s1") == "FAULTED"
+    assert lab.state("N", "s1") == "OFFLINE|FAULTED"
+    assert any("Resource nic" in ln and "FAULTED on sys s1" in ln for ln in lab.log_since(mark))
+    assert lab.state("N", "s2") == "ONLINE"

@@ -540,6 +540,11 @@ class Engine:
                 else:
                     self._log("res_online_self", f"{self._rtext(r)} is online on {s} (Not initiated by VCS)")
                     self._touch_res(r, s)
+            elif st == "OFFLINE" and self._is_persistent(r) and not rr.faulted and any(
+                    self._rr[(x, s)].state == "ONLINE" and not self._is_persistent(x) for x in self._order[g]):
+                # Choice: a persistent resource is expected up wherever its group runs. Found offline
+                # there (a fault cleared while its cause is still present) it faults again.
+                self._fault(r, s, None)
             elif changed:
                 self._touch_res(r, s)
         self._schedule_monitor(r, s)

@@ -1,0 +1,157 @@
+"""The lab daemon through the `altio-hil` command, as a person uses it: up, exec, a second up,
+a daemon killed with SIGKILL (stale socket), up again, down; and `altio-hil heal --lab` repairing
+the faults that a killed `lab fault` left recorded in the ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from live_lab import (
+    REPO,
+    LabCli,
+    fast_inventory,
+    kill_started_daemons,
+    lab_dirs,
+    process_gone,
+    running_lab,
+    wait_for,
+)
+
+from harness.parsers import parse_dladm_show_phys, parse_hastatus_sum, parse_ldm_list_p
+
+
+def test_up_exec_sigkill_then_up_again_starts_cleanly():
+    """Default lab (the seed's, no --lab): DESIGN.md's `lab up|exec|down`, exit 3 on a dead lab."""
+    with lab_dirs() as (runtime, state):
+        cli = LabCli(None, runtime, state)
+        try:
+            up = cli.lab("up")
+            assert up.returncode == 0 and "seed-2node is up" in up.stdout, (up.stdout, up.stderr)
+
+            summary = parse_hastatus_sum(cli.out("primary1", "hastatus", "-sum"))
+            assert summary.groups[("ldomsg", "primary1")].state == "ONLINE"
+            assert summary.groups[("aiosg", "primary1")].state == "ONLINE"
+            domains = {d.name: d.state for d in parse_ldm_list_p(cli.out("primary1", "ldm", "list", "-p"))}
+            assert domains["ldg1"] == "active"
+            # the shell's system decides where a command runs: no ldm in an alternate domain
+            assert cli.exec("alternate1", "ldm", "list").returncode == 127
+            assert parse_hastatus_sum(cli.out("alternate2", "hastatus", "-sum")).groups == summary.groups
+
+            again = cli.lab("up")
+            assert again.returncode == 0 and "already up" in again.stdout, again.stdout
+            assert len(cli.daemon_pids()) == 1
+
+            # SIGKILL: the daemon cannot clean up, its socket stays behind
+            (pid,) = cli.daemon_pids()
+            sock = cli.socket()
+            os.kill(pid, signal.SIGKILL)
+            assert wait_for(lambda: process_gone(pid), 10), "the daemon survived SIGKILL"
+            assert os.path.exists(sock), "expected a stale socket after SIGKILL"
+
+            down = cli.exec("primary1", "hastatus", "-sum")
+            assert down.returncode == 3, (down.returncode, down.stdout, down.stderr)
+            assert "not up" in down.stderr and down.stdout == ""
+            assert cli.lab("status").returncode == 3
+
+            restart = cli.lab("up")
+            assert restart.returncode == 0, (restart.stdout, restart.stderr)
+            assert "is up" in restart.stdout and "already" not in restart.stdout
+            assert "Address already in use" not in restart.stdout + restart.stderr
+            new_pid = int(next(runtime.glob("*.pid")).read_text())
+            assert new_pid != pid and not process_gone(new_pid)
+            summary = parse_hastatus_sum(cli.out("primary1", "hastatus", "-sum"))
+            assert summary.groups[("ldomsg", "primary1")].state == "ONLINE"
+
+            stop = cli.lab("down")
+            assert stop.returncode == 0 and "is down" in stop.stdout
+            assert wait_for(lambda: process_gone(new_pid), 10)
+            assert not os.path.exists(sock)
+            assert cli.lab("down").stdout.strip().endswith("is not up")
+            assert cli.exec("primary1", "hastatus", "-sum").returncode == 3
+        finally:
+            cli.lab("down", timeout=30)
+            kill_started_daemons(cli)
+
+
+def _killed_fault_cli(cli: LabCli, kind: str, where: str, moment: str) -> subprocess.CompletedProcess:
+    """Run `altio-hil lab fault` in a process that SIGKILLs itself at `moment`:
+    'before-send' (ledger written, request not sent) or 'after-send' (request sent, reply not read).
+    """
+    program = textwrap.dedent(f"""
+        import json, os, signal, socket, sys
+        import harness.lab_daemon as lab_daemon
+        real = lab_daemon.request
+        def request(path, payload, timeout=60.0):
+            if payload.get("op") != "fault":
+                return real(path, payload, timeout)
+            if {moment!r} == "after-send":
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(str(path))
+                s.sendall(json.dumps(payload).encode() + b"\\n")
+            os.kill(os.getpid(), signal.SIGKILL)
+        lab_daemon.request = request
+        from harness.cli import main
+        sys.exit(main(["lab", "fault", {kind!r}, "--lab", {str(cli.inventory)!r}, "--where", {where!r}]))
+    """)
+    return subprocess.run([sys.executable, "-c", program], env=cli.env, capture_output=True, text=True,
+                          timeout=60, cwd=str(REPO))
+
+
+def _ledger(cli: LabCli) -> list[dict]:
+    entries = []
+    for path in (cli.state / "ledgers").glob("*.json"):
+        entries += json.loads(path.read_text() or "[]")
+    return entries
+
+
+def test_heal_repairs_what_a_killed_lab_fault_left_behind(tmp_path):
+    """`altio-hil heal --lab` on a running lab: the ledger written by a `lab fault` that was killed
+    (before its request left, or after the daemon got it) is healed on the lab and emptied."""
+    with running_lab(fast_inventory(tmp_path)) as cli:
+        # killed before the request left: the ledger says nic_pull, the lab never got it
+        killed = _killed_fault_cli(cli, "nic_pull", "alternate1:nxge4", "before-send")
+        assert killed.returncode == -signal.SIGKILL
+        assert [(e["kind"], e["where"]) for e in _ledger(cli)] == [("nic_pull", "alternate1:nxge4")]
+        assert "no faults in force" in cli.lab("status").stdout
+        heal = cli.run("heal", "--lab", str(cli.inventory))
+        assert heal.returncode == 0, heal.stderr
+        assert _ledger(cli) == []
+        assert "no faults in force" in cli.lab("status").stdout
+        assert _link_state(cli, "alternate1", "nxge4") == "up"
+
+        # killed after sending: the fault is in force, its CLI is gone
+        killed = _killed_fault_cli(cli, "nic_pull", "alternate1:nxge4", "after-send")
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        assert [(e["kind"], e["where"]) for e in _ledger(cli)] == [("nic_pull", "alternate1:nxge4")]
+        assert wait_for(lambda: "nic_pull alternate1:nxge4" in cli.lab("status").stdout, 5)
+        assert _link_state(cli, "alternate1", "nxge4") == "down"
+
+        heal = cli.run("heal", "--lab", str(cli.inventory))
+        assert heal.returncode == 0, heal.stderr
+        assert "healed nic_pull alternate1:nxge4" in heal.stdout and "nothing to heal" not in heal.stdout
+        assert _ledger(cli) == []
+        status = cli.lab("status")
+        assert status.returncode == 0 and "no faults in force" in status.stdout
+        assert _link_state(cli, "alternate1", "nxge4") == "up"
+        # the daemon outlived its vanished client and still answers
+        summary = parse_hastatus_sum(cli.shim_out("primary1", "hastatus", "-sum"))
+        assert summary.groups[("ldomsg", "primary1")].state == "ONLINE"
+        assert "nothing to heal" in cli.run("heal", "--lab", str(cli.inventory)).stdout
+
+        # a lab that went down took its faults with it: heal only empties the ledger
+        fault = cli.lab("fault", "nic_pull", "--where", "primary1:nxge3")
+        assert fault.returncode == 0, fault.stderr
+        assert len(_ledger(cli)) == 1
+        assert cli.lab("down").returncode == 0
+        heal = cli.run("heal", "--lab", str(cli.inventory))
+        assert heal.returncode == 0 and "is down" in heal.stdout
+        assert _ledger(cli) == []
+
+
+def _link_state(cli: LabCli, system: str, link: str) -> str:
+    return {p.link: p.state for p in parse_dladm_show_phys(cli.shim_out(system, "dladm", "show-phys"))}[link]
