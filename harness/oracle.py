@@ -183,3 +183,53 @@ class Oracle:
                 target = s
                 break
         return Expected(failover, alternateio, target, unavailable, float(self.deadline()))
+
+    def row_parts(self, faults: list[Fault], active: str,
+                  disk_pools: dict[str, str] | None = None) -> list[tuple[str, str]]:
+        """The reference rows a fault set puts the guest's node in, each with what it is about.
+
+        One part per storage (S) or network (N) group the faults touch, saying whether the control
+        domain and the alternate domains can still serve it (the group's name goes with it), and
+        one D part when a domain of the node is down ("" goes with it). When the guest must fail
+        over, the storage and network parts of the node it must land on count too: a destination
+        whose control domain lost a group is in row S2/N2 for the guest as much as the source is.
+        Nothing touched: D1.
+        """
+        disk_pools = disk_pools or {}
+        node = self.topo.node_of(active)
+        down = self.systems_down(faults)
+        parts = self._service_parts(faults, active, down, disk_pools)
+        alternates_down = any(s in down for s in node.systems if s != active)
+        if active in down:
+            parts.append(("D4" if alternates_down else "D3", ""))
+        elif alternates_down:
+            parts.append(("D2", ""))
+        expected = self.expect(faults, active, disk_pools)
+        if expected.failover and expected.ldom_system:
+            parts += [p for p in self._service_parts(faults, expected.ldom_system, down, disk_pools)
+                      if p not in parts]
+        return parts or [("D1", "")]
+
+    def _service_parts(self, faults: list[Fault], control: str, down: set[str],
+                       disk_pools: dict[str, str]) -> list[tuple[str, str]]:
+        service = self.topo.services.get(control, GuestService({}, {}))
+        parts: list[tuple[str, str]] = []
+
+        def lost(sg: str, system: str) -> bool:
+            return system not in down and self.unavailable_on(sg, system, faults, disk_pools)
+
+        for family, groups in (("S", service.storage), ("N", service.network)):
+            for sg in groups:
+                alternates = [s for s in self.topo.serving_systems(sg) if s != control]
+                on_control = lost(sg, control)
+                if on_control and alternates and all(lost(sg, a) for a in alternates):
+                    parts.append((f"{family}4", sg))
+                elif on_control:
+                    parts.append((f"{family}2", sg))
+                elif any(lost(sg, a) for a in alternates):
+                    parts.append((f"{family}3", sg))
+        return parts
+
+    def rows(self, faults: list[Fault], active: str, disk_pools: dict[str, str] | None = None) -> str:
+        """`row_parts` as one label, e.g. "S2", "S3+N2", "D3"."""
+        return "+".join(dict.fromkeys(r for r, _ in self.row_parts(faults, active, disk_pools)))

@@ -275,7 +275,7 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
         with report.step("assert against the oracle"):
             target.step("assert")
             result["observed"], problems = observe(target, topo, scenario, expected, t_inject, mark)
-            _timings(target, topo, scenario, t_inject, mark, result)
+            timings(target, topo, scenario, t_inject, mark, result)
             report.attach("after: hastatus -sum and ldm list", _snapshot(target, topo, scenario.node))
         heal_mark = len(target.timeline.events)
         with report.step("heal and restore the steady state"):
@@ -349,7 +349,7 @@ def observe(target: Target, topo: Topology, scenario: Scenario, expected: Expect
     return observed, problems
 
 
-def _timings(target: Target, topo: Topology, scenario: Scenario, t_inject: float, mark: int,
+def timings(target: Target, topo: Topology, scenario: Scenario, t_inject: float, mark: int,
              result: dict) -> None:
     events = target.timeline.events[mark:]
     detect = next((e for e in events if e.kind == "resource" and e.subject == topo.alternateio_resource

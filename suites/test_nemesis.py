@@ -1,8 +1,10 @@
 """A randomized schedule of faults and heals (a Jepsen-style nemesis) over a long virtual run.
 
 The schedule comes from the session's seed (printed in the header and in the report): the same seed
-replays the same schedule exactly. After every step the oracle says where the LDom group must be and
-what AlternateIO must report; after every heal the lab is restored and must not move the guest.
+replays the same schedule exactly. After every injection the oracle says where the LDom group must be
+and what AlternateIO must report, judged as a scenario of its own and recorded in results.json under
+the reference rows the faults in force put the node in (e.g. "S2", "S3+N2"); after every heal the lab
+is restored and the heal must not have moved the guest.
 """
 
 import random
@@ -12,7 +14,7 @@ import pytest
 
 from harness.faults import Fault
 from harness.plugin import save_timeline_svg
-from harness.scenarios import ldom_location, restore, steady_problems
+from harness.scenarios import Scenario, ldom_location, observe, restore, steady_problems, timings
 
 STEPS = 14
 MAX_FAULTS = 2
@@ -32,6 +34,19 @@ def _catalogue(topo) -> list[Fault]:
     return sorted(set(faults))
 
 
+def _record(target, scenario, expected_json, observed, problems, t0, wall0, mark, topo) -> dict:
+    result = {
+        "id": scenario.id, "row": scenario.row, "node": scenario.node, "group": scenario.group,
+        "faults": [f.to_json() for f in scenario.faults], "expected": expected_json, "observed": observed,
+        "verdict": "fail" if problems else "pass", "detect_s": None, "failover_s": None,
+        "clock": target.clock_kind, "clock_s": round(target.now() - t0, 3),
+        "wall_s": round(time.perf_counter() - wall0, 4), "problems": problems,
+    }
+    if scenario.faults:
+        timings(target, topo, scenario, t0, mark, result)
+    return result
+
+
 @pytest.mark.altio_row("nemesis")
 def test_randomized_schedule(pytestconfig, altio_target, altio_oracle, altio_topology, altio_seed, altio_report,
                              altio_record):
@@ -39,11 +54,12 @@ def test_randomized_schedule(pytestconfig, altio_target, altio_oracle, altio_top
     rng = random.Random(altio_seed)
     catalogue = _catalogue(topo)
     deadline = oracle.deadline()
-    log, problems = [], []
-    t0, wall0 = target.now(), time.perf_counter()
+    log, failed = [], []
+    t_start = target.now()
     altio_report.attach("seed", f"nemesis seed {altio_seed}: rerun with --seed {altio_seed} to replay\n")
     for i in range(STEPS):
         location = ldom_location(target, topo)
+        t0, wall0, mark = target.now(), time.perf_counter(), len(target.timeline.events)
         heal_now = target.active_faults and (len(target.active_faults) >= MAX_FAULTS or rng.random() < 0.4)
         if heal_now:
             fault = rng.choice(target.active_faults)
@@ -55,42 +71,44 @@ def test_randomized_schedule(pytestconfig, altio_target, altio_oracle, altio_top
                 target.wait_until(lambda at=landing: not steady_problems(target, topo, at)
                                   or bool(target.active_faults), deadline)
                 now_at = ldom_location(target, topo)
-                log.append(f"{i}: heal {fault} -> {topo.ldom_group} on {now_at}")
-                if location is not None and now_at != location:
-                    problems.append(f"step {i}: healing {fault} moved {topo.ldom_group} from {location} to {now_at}")
-            continue
-        choices = [f for f in catalogue if f not in target.active_faults]
-        fault = rng.choice(choices)
-        active = location
-        with altio_report.step(f"step {i}: inject {fault}"):
-            target.inject(fault)
-            if active is None:
-                target.wait(deadline)
-                log.append(f"{i}: inject {fault} (guest down before) -> {ldom_location(target, topo)}")
-                continue
-            expected = oracle.expect(list(target.active_faults), active, target.disk_pools())
-            if expected.failover and expected.ldom_system:
-                target.wait_until(lambda want=expected.ldom_system: ldom_location(target, topo) == want, deadline)
-            else:
-                target.wait(deadline)
-            now_at = ldom_location(target, topo)
-            want = expected.ldom_system if expected.failover else active
-            log.append(f"{i}: inject {fault} -> expected {topo.ldom_group} on {want}, observed {now_at}")
-            if now_at != want:
-                problems.append(f"step {i}: after {fault} (faults in force: "
-                                f"{', '.join(map(str, target.active_faults))}) {topo.ldom_group} is on {now_at}, "
-                                f"expected {want}")
+                problems = ([f"healing {fault} moved {topo.ldom_group} from {location} to {now_at}"]
+                            if location is not None and now_at != location else [])
+            log.append(f"{i}: heal {fault} -> {topo.ldom_group} on {now_at}")
+            step = Scenario(f"heal[nemesis seed={altio_seed} step {i:02d}: {fault}]", "heal",
+                            topo.node_of(landing).name, landing, "", ())
+            observed = {"failover": now_at != location, "alternateio": "", "ldom_system": now_at or ""}
+            result = _record(target, step, {"failover": False, "alternateio": "ONLINE"}, observed, problems,
+                             t0, wall0, mark, topo)
+        else:
+            fault = rng.choice([f for f in catalogue if f not in target.active_faults])
+            with altio_report.step(f"step {i}: inject {fault}"):
+                target.inject(fault)
+                if location is None:  # nothing can run the guest: just let the cluster react
+                    target.wait(deadline)
+                    log.append(f"{i}: inject {fault} (guest down before) -> {ldom_location(target, topo)}")
+                    continue
+                in_force = list(target.active_faults)
+                expected = oracle.expect(in_force, location, target.disk_pools())
+                if expected.failover and expected.ldom_system:
+                    target.wait_until(lambda want=expected.ldom_system: ldom_location(target, topo) == want,
+                                      deadline)
+                else:
+                    target.wait(deadline)
+                parts = oracle.row_parts(in_force, location, target.disk_pools())
+                row = "+".join(dict.fromkeys(r for r, _ in parts))
+                group = parts[0][1] if len(parts) == 1 else "+".join(g for _, g in parts if g)
+                node = topo.node_of(location).name
+                step = Scenario(f"{row}[nemesis seed={altio_seed} step {i:02d}: {fault}]", row, node, location,
+                                group, tuple(in_force))
+                observed, problems = observe(target, topo, step, expected, t0, mark)
+            log.append(f"{i}: inject {fault} ({row}) -> expected {topo.ldom_group} on "
+                       f"{expected.ldom_system if expected.failover else location}, observed {observed['ldom_system']}")
+            result = _record(target, step, expected.to_json(), observed, problems, t0, wall0, mark, topo)
+        altio_record(result)
+        failed += [f"step {i} ({result['id']}): {p}" for p in result["problems"]]
     target.heal_all()
     altio_report.attach("schedule", "\n".join(log) + "\n")
-    svg = target.timeline.window(t0, target.now()).to_svg(f"nemesis, seed {altio_seed}")
+    svg = target.timeline.window(t_start, target.now()).to_svg(f"nemesis, seed {altio_seed}")
     altio_report.attach("timeline", svg, "svg")
-    svg_path = save_timeline_svg(pytestconfig, f"nemesis-{altio_seed}", svg)
-    altio_record({
-        "id": f"nemesis[seed={altio_seed}]", "row": "nemesis", "node": "*", "group": "*",
-        "faults": [], "expected": {"failover": False, "alternateio": "ONLINE"},
-        "observed": {"failover": False, "alternateio": "", "ldom_system": ldom_location(target, topo) or ""},
-        "verdict": "fail" if problems else "pass", "detect_s": None, "failover_s": None,
-        "clock": target.clock_kind, "clock_s": round(target.now() - t0, 3), "wall_s": round(time.perf_counter() - wall0, 4),
-        "problems": problems, "schedule": log, **({"timeline_svg": svg_path} if svg_path else {}),
-    })
-    assert not problems, "\n".join(problems)
+    save_timeline_svg(pytestconfig, f"nemesis-{altio_seed}", svg)
+    assert not failed, "\n".join(failed)

@@ -103,3 +103,25 @@ def test_combined_faults_are_judged_by_the_oracle(seed):
     assert verdicts["N2+S3[node1/primary1-nwsg@primary1+primary1-strsg@alternate1]"] is False
     # with one alternate domain, losing it and the control's storage leaves the group unserved
     assert verdicts["S2+D2[node1/primary1-strsg@primary1+alternate1 down]"] is True
+
+
+@pytest.mark.parametrize("faults, row", [
+    ([], "D1"),
+    ([Fault("zpool_offline", "primary1:zfsprim")], "S2"),
+    ([Fault("zpool_offline", "alternate1:zfsmirr")], "S3"),
+    ([Fault("zpool_offline", "primary1:zfsprim"), Fault("zpool_offline", "alternate1:zfsmirr")], "S4"),
+    ([Fault("nic_pull", "primary1:nxge3"), Fault("zpool_offline", "alternate1:zfsmirr")], "S3+N2"),
+    ([Fault("domain_kill", "alternate1")], "D2"),
+    ([Fault("domain_kill", "primary1")], "D3"),
+    ([Fault("node_power_off", "primary1")], "D4"),
+    ([Fault("zpool_offline", "primary2:zfsprim")], "D1"),  # the other node: nothing of the guest's
+])
+def test_rows_classify_a_fault_set(seed, faults, row):
+    assert seed.rows(faults, "primary1") == row
+
+
+def test_rows_count_the_failover_destination(seed):
+    # the control domain dies while the destination's control domain has lost its storage group
+    faults = [Fault("domain_kill", "primary1"), Fault("zpool_offline", "primary2:zfsprim")]
+    assert seed.rows(faults, "primary1") == "D3+S2"
+    assert seed.row_parts(faults, "primary1")[1] == ("S2", "primary2-strsg")
