@@ -127,7 +127,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"altio-hil: lab {lab.name} ({lab.path}), target {target}, monitor {args.monitor}, seed {seed}")
     # hypothesis' pytest plugin imports hypothesis at the end of every session (over a second here):
     # the suites do not use it
-    pytest_args = [*files, "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-q", "--no-header", "-rN",
+    # --assert=plain: the suites' asserts carry their own messages (the scenario's problems), and
+    # rewriting every module of the project costs each xdist worker more than a whole scenario
+    pytest_args = [*files, "-p", "no:cacheprovider", "--assert=plain", "-p", "no:hypothesispytest", "-q",
+                   "--no-header", "-rN",
                    "--tb=no",
                    "--lab", str(lab.path), "--monitor", args.monitor, "--seed", str(seed),
                    "--altio-report", str(report), "--alluredir", str(report / "allure-results"),

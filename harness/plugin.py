@@ -71,6 +71,19 @@ def pytest_configure(config: pytest.Config) -> None:
     # module state survives between sessions of one process (pytest.main twice, pytester in-process)
     _CONTROLLER_RESULTS.clear()
     _PROGRESS.update(done=0, total=None, worker=hasattr(config, "workerinput"))
+    if _asked_for(config) and getattr(config.option, "dist", "no") not in ("no", "loadgroup"):
+        try:
+            shared = target_kind(config, load_lab(config)) != "sim"
+        except pytest.UsageError:
+            shared = False  # a bad inventory is reported at session start
+        if shared:
+            config.option.dist = "loadgroup"  # one worker per shared lab (see pytest_collection_modifyitems)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    lock = getattr(config, "_altio_lock", None)
+    if lock is not None:
+        lock.release()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -144,6 +157,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return  # the controller does it once
     lab = load_lab(config)
     kind = target_kind(config, lab)
+    if kind != "sim":
+        from harness.lab_lock import LabBusy, LabLock
+
+        lock = LabLock(lab.name, kind)
+        try:
+            lock.acquire()
+        except LabBusy as exc:
+            pytest.exit(f"altio-hil: {exc}", returncode=3)
+        config._altio_lock = lock  # type: ignore[attr-defined]
     ledger = FaultLedger.for_lab(lab.name, kind)
     leftovers = ledger.entries()
     if leftovers:
@@ -154,6 +176,26 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         if tr is not None and healed:  # faults of a run still going on are not leftovers
             tr.write_line(f"altio-hil: healed {len(healed)} fault(s) left by an earlier run: "
                           + ", ".join(map(str, healed)), yellow=True)
+
+
+SHARED_GROUP = "altio-shared-lab"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a shared lab (kvm, sparc) every test that touches it goes to one xdist worker, in order.
+
+    `--dist loadgroup` (set in pytest_configure) sends a group to a single worker; the lab lock
+    (taken in pytest_sessionstart) keeps other runs away.
+    """
+    if not _asked_for(config):
+        return
+    lab = load_lab(config)
+    if target_kind(config, lab) == "sim":
+        return
+    for item in items:
+        if any(name.startswith("altio_") for name in getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group(SHARED_GROUP))
 
 
 # -- fixtures ------------------------------------------------------------------------------------------
@@ -364,6 +406,7 @@ def altio_play(request: pytest.FixtureRequest, altio_target, altio_oracle, altio
         svg = altio_target.timeline.window(t0, altio_target.now()).to_svg(
             f"{scenario.id} — {scenario.description}")
         altio_report.attach("timeline", svg, "svg")
+        altio_report.attach(f"main.cf ({altio_target.lab.main_cf.name})", altio_target.lab.main_cf.read_text())
         svg_path = save_timeline_svg(request.config, scenario.id, svg)
         altio_record({**result, "description": scenario.description,
                       **({"timeline_svg": svg_path} if svg_path else {})})

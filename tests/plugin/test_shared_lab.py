@@ -1,0 +1,61 @@
+"""Shared labs (kvm, sparc): one run at a time (the lab lock), one xdist worker per lab (loadgroup)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from altio_runs import FAST, LAB_2NODE
+
+from harness.lab_lock import LabBusy, LabLock
+
+
+def test_lab_lock_refuses_a_second_run_and_is_released_with_the_process(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from harness.lab_lock import LabLock;"
+         f"l = LabLock('lab1', 'kvm', directory=__import__('pathlib').Path({str(tmp_path)!r})); l.acquire();"
+         "print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LabBusy, match=rf"lab lab1 \(kvm\) is in use by another run \(pid {holder.pid}\)"):
+            LabLock("lab1", "kvm", directory=tmp_path).acquire()
+        LabLock("lab2", "kvm", directory=tmp_path).acquire()  # another lab is another lock
+    finally:
+        holder.kill()
+        holder.wait()
+    with LabLock("lab1", "kvm", directory=tmp_path):  # a killed holder released it
+        pass
+
+
+PROBE = '''
+def test_probe(request):
+    import json, os
+    groups = {item.name: [m.args for m in item.iter_markers("xdist_group")] for item in request.session.items}
+    with open(os.environ["OBSERVATIONS"], "a") as fh:
+        fh.write(json.dumps({"dist": request.config.option.dist, "groups": groups}) + "\\n")
+
+
+def test_uses_the_lab(altio_topology):
+    pass
+'''
+
+
+@pytest.mark.parametrize("target, scheduling, grouped", [("kvm", "LoadGroupScheduling", True),
+                                                         ("sim", "LoadScheduling", False)])
+def test_a_shared_lab_goes_to_one_worker(pytester, altio_env, target, scheduling, grouped):
+    pytester.makepyfile(test_probe=PROBE)
+    result = pytester.runpytest_subprocess(*FAST, "-v", "-n", "2", "--lab", str(LAB_2NODE), "--target", target)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines([f"scheduling tests via {scheduling}"])
+    seen = altio_env.observed()
+    assert (seen[0]["groups"]["test_uses_the_lab"] == [["altio-shared-lab"]]) is grouped
+    assert seen[0]["groups"]["test_probe"] == []  # touches no lab fixture: free to go anywhere
+
+
+def test_a_busy_shared_lab_ends_the_run_with_exit_3(pytester, altio_env):
+    pytester.makepyfile(test_probe="def test_uses_the_lab(altio_topology):\n    pass\n")
+    with LabLock("seed-2node", "kvm"):  # ALTIO_HIL_STATE points at this test's own directory
+        result = pytester.runpytest_subprocess(*FAST, "--lab", str(LAB_2NODE), "--target", "kvm")
+    assert result.ret == 3
+    result.stdout.fnmatch_lines(["*lab seed-2node (kvm) is in use by another run*"])
