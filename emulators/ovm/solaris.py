@@ -149,13 +149,19 @@ def zpool_status_text(dom: Domain, pools: Sequence[Zpool]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+def _named_pools(dom: Domain, names: Sequence[str]) -> tuple[list[Zpool], str]:
+    """The imported pools named on the command line, and zpool's complaint about the others."""
+    missing = [n for n in names if n not in dom.pools or not dom.pools[n].imported]
+    return [dom.pools[n] for n in names if n not in missing], "".join(
+        f"cannot open '{n}': no such pool\n" for n in missing)
+
+
 def _zpool_status(dom: Domain, args: Sequence[str]) -> Result:
     opts, names = _options(args, "vxD")
     if names:
-        missing = [n for n in names if n not in dom.pools or not dom.pools[n].imported]
+        pools, missing = _named_pools(dom, names)
         if missing:
-            return 1, "", "".join(f"cannot open '{n}': no such pool\n" for n in missing)
-        pools = [dom.pools[n] for n in names]
+            return 1, "", missing
     else:
         pools = _imported(dom)
         if not pools:
@@ -190,10 +196,9 @@ def _zpool_list(dom: Domain, args: Sequence[str]) -> Result:
     if bad:
         raise _Bad(f"bad property list: invalid property '{bad[0]}'")
     if names:
-        missing = [n for n in names if n not in dom.pools or not dom.pools[n].imported]
+        pools, missing = _named_pools(dom, names)
         if missing:
-            return 1, "", "".join(f"cannot open '{n}': no such pool\n" for n in missing)
-        pools = [dom.pools[n] for n in names]
+            return 1, "", missing
     else:
         pools = _imported(dom)
     rows = [[_pool_field(dom, p, f) for f in fields] for p in pools]

@@ -313,15 +313,29 @@ def _hagrp_display(engine: Engine, args: list[str]) -> str:
         _group(engine, g)
     attrs = set(opts.get("-attribute", []))
     sys_filter = opts["-sys"][0] if "-sys" in opts else None
-    out = [_cols(["#Group", "Attribute", "System", "Value"], _TABLE)]
-    for g in pos or engine.groups():
-        for a, s, v in _group_attr_rows(engine, g, DISPLAY_ASSOC_SEP):
+    return _display_table("#Group", pos or engine.groups(), lambda g: _group_attr_rows(engine, g, DISPLAY_ASSOC_SEP),
+                          attrs, sys_filter, _TABLE)
+
+
+def _display_table(first: str, names, rows_of, attrs: set[str], sys_filter: str | None, widths) -> str:
+    """`-display` of groups or resources: one row per (name, attribute, system) that passes the filters."""
+    out = [_cols([first, "Attribute", "System", "Value"], widths)]
+    for name in names:
+        for a, s, v in rows_of(name):
             if attrs and a not in attrs:
                 continue
             if sys_filter and s not in ("global", sys_filter):
                 continue
-            out.append(_cols([g, a, s, v], _TABLE))
+            out.append(_cols([name, a, s, v], widths))
     return "\n".join(out) + "\n"
+
+
+def _attr_value(rows, attr: str, system: str | None, owner: str) -> str:
+    """`-value NAME ATTR [SYSTEM]`: the global value, or the one localized for the system."""
+    for name, where, v in rows:
+        if name == attr and (where == "global" or where == system or (system is None and where != "global")):
+            return v + "\n"
+    raise EngineCommandError("V-16-1-10016", f"Attribute {attr} does not exist for {owner}")
 
 
 def _hagrp_value(engine: Engine, args: list[str]) -> str:
@@ -330,11 +344,7 @@ def _hagrp_value(engine: Engine, args: list[str]) -> str:
         raise UsageError("hagrp -value group attribute [system]")
     g, a = pos[0], pos[1]
     _group(engine, g)
-    s = pos[2] if len(pos) == 3 else None
-    for name, where, v in _group_attr_rows(engine, g):
-        if name == a and (where == "global" or where == s or (s is None and where != "global")):
-            return v + "\n"
-    raise EngineCommandError("V-16-1-10016", f"Attribute {a} does not exist for group {g}")
+    return _attr_value(_group_attr_rows(engine, g), a, pos[2] if len(pos) == 3 else None, f"group {g}")
 
 
 def _modify_args(args: list[str], usage: str) -> tuple[str, str, list[str], str | None]:
@@ -487,15 +497,8 @@ def _hares_display(engine: Engine, args: list[str]) -> str:
         res = [r for r in res if engine.group_of(r) in opts["-group"]]
     if "-type" in opts:
         res = [r for r in res if engine.config.resource(r)[1].type in opts["-type"]]  # type: ignore[index]
-    out = [_cols(["#Resource", "Attribute", "System", "Value"], _RES_DISPLAY)]
-    for r in res:
-        for a, s, v in _res_attr_rows(engine, r, DISPLAY_ASSOC_SEP):
-            if attrs and a not in attrs:
-                continue
-            if sys_filter and s not in ("global", sys_filter):
-                continue
-            out.append(_cols([r, a, s, v], _RES_DISPLAY))
-    return "\n".join(out) + "\n"
+    return _display_table("#Resource", res, lambda r: _res_attr_rows(engine, r, DISPLAY_ASSOC_SEP),
+                          attrs, sys_filter, _RES_DISPLAY)
 
 
 def _hares_value(engine: Engine, args: list[str]) -> str:
@@ -504,11 +507,7 @@ def _hares_value(engine: Engine, args: list[str]) -> str:
         raise UsageError("hares -value resource attribute [system]")
     r, a = pos[0], pos[1]
     _resource(engine, r)
-    s = pos[2] if len(pos) == 3 else None
-    for name, where, v in _res_attr_rows(engine, r):
-        if name == a and (where == "global" or where == s or (s is None and where != "global")):
-            return v + "\n"
-    raise EngineCommandError("V-16-1-10016", f"Attribute {a} does not exist for resource {r}")
+    return _attr_value(_res_attr_rows(engine, r), a, pos[2] if len(pos) == 3 else None, f"resource {r}")
 
 
 def _hares_list(engine: Engine, args: list[str]) -> str:
