@@ -118,24 +118,23 @@ def _mac(*parts: str) -> str:
     return f"00:14:4f:{h[0:2]}:{h[2:4]}:{h[4:6]}"
 
 
-def _cpu_base(dom: Domain) -> int:
-    base = 0
+def _base(dom: Domain, start: int, size: Callable[[Domain], int]) -> int:
+    """Where a domain's share of a node resource begins: after the bound domains defined before it."""
+    base = start
     for other in dom.node.domains.values():
         if other is dom:
             return base
         if other.state != "inactive":
-            base += other.ncpu
+            base += size(other)
     return base
+
+
+def _cpu_base(dom: Domain) -> int:
+    return _base(dom, 0, lambda d: d.ncpu)
 
 
 def _mem_base(dom: Domain) -> int:
-    base = 0x10000000
-    for other in dom.node.domains.values():
-        if other is dom:
-            return base
-        if other.state != "inactive":
-            base += other.mem
-    return base
+    return _base(dom, 0x10000000, lambda d: d.mem)
 
 
 def long_listing(dom: Domain) -> str:
