@@ -18,7 +18,6 @@ the control domain) comes from the inventory, everything else from the cluster c
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,7 +31,6 @@ from emulators.vcs.engine import Engine
 from emulators.vcs.group_control import EngineGroupControl
 
 VCS_COMMANDS = {"hastatus", "hagrp", "hares", "hasys", "haconf"}
-FAULT_KINDS = ("nic_pull", "zpool_offline", "disk_offline", "domain_kill", "node_power_off")
 
 
 @dataclass(frozen=True)
@@ -236,12 +234,11 @@ class SimLab:
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
-    def boot(self) -> None:
-        """Start every domain's services and the cluster; on a virtual clock, run to the steady state."""
+    def boot(self, limit: float = 3600.0) -> bool:
+        """Start the cluster. On a virtual clock, run to the steady state and say whether it settled
+        within `limit` seconds; on a real clock the lab settles as time goes by (True)."""
         self.engine.start()
-        settle = getattr(self.engine, "settle", None)
-        if getattr(self.clock, "kind", "") == "virtual" and settle is not None:
-            settle(limit=3600.0)
+        return self.engine.settle(limit=limit) if self.clock.kind == "virtual" else True
 
     # -- what a person or the harness does to the lab -----------------------------------------------
 
@@ -280,9 +277,4 @@ class SimLab:
         return [(f.kind, f.where) for f in self.platform.faults()]
 
 
-def default_monitor_names() -> list[str]:
-    return sorted(MONITORS)
-
-
-LabFactory = Callable[[LabSpec, Clock], SimLab]
-__all__ = ["LabSpec", "NodeSpec", "SimLab", "GuestPlan", "plan_guests", "FaultError", "FAULT_KINDS"]
+__all__ = ["LabSpec", "NodeSpec", "SimLab", "GuestPlan", "plan_guests", "FaultError"]

@@ -56,8 +56,7 @@ class SimTarget(Target):
     # -- lifecycle -----------------------------------------------------------------------------------
     def boot(self, timeout: float = 3600.0) -> None:
         self.step("boot")
-        self.sim.engine.start()
-        if not self.sim.engine.settle(limit=timeout):
+        if not self.sim.boot(limit=timeout):
             raise InfrastructureError(f"lab {self.lab.name} did not settle within {timeout:.0f} virtual seconds")
 
     # -- clock ---------------------------------------------------------------------------------------
