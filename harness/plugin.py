@@ -398,6 +398,7 @@ def save_timeline_svg(config: pytest.Config, scenario_id: str, svg: str) -> str 
 @pytest.fixture
 def altio_play(request: pytest.FixtureRequest, altio_target, altio_oracle, altio_report, altio_record):
     """Play a scenario on the target, attach its timeline, record it, and fail the test on a bad verdict."""
+    from harness.reporting import redact_main_cf
     from harness.scenarios import play
 
     def run(scenario) -> dict:
@@ -406,7 +407,7 @@ def altio_play(request: pytest.FixtureRequest, altio_target, altio_oracle, altio
         svg = altio_target.timeline.window(t0, altio_target.now()).to_svg(
             f"{scenario.id} — {scenario.description}")
         altio_report.attach("timeline", svg, "svg")
-        altio_report.attach(f"main.cf ({altio_target.lab.main_cf.name})", altio_target.lab.main_cf.read_text())
+        altio_report.attach("main.cf (UserNames redacted)", redact_main_cf(altio_target.lab.main_cf.read_text()))
         svg_path = save_timeline_svg(request.config, scenario.id, svg)
         altio_record({**result, "description": scenario.description,
                       **({"timeline_svg": svg_path} if svg_path else {})})

@@ -553,6 +553,19 @@ def _utf16_units(ch: str) -> list[int]:
     return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
 
 
+_USERNAMES = re.compile(r'(\bUserNames\s*=\s*\{)((?:"(?:[^"\\]|\\.)*"|[^}"])*)(\})')
+_USER_VALUE = re.compile(r'(=\s*)("(?:[^"\\]|\\.)*"|[^\s,;}]+)')
+
+
+def redact_main_cf(text: str) -> str:
+    """main.cf as it may appear in a report: the cluster's UserNames values (password hashes) blanked.
+
+    Everything else is kept verbatim (comments and layout included), so an engineer reads the
+    configuration the lab really runs.
+    """
+    return _USERNAMES.sub(lambda m: m[1] + _USER_VALUE.sub(r"\1<redacted>", m[2]) + m[3], text)
+
+
 def write_allure_environment(allure_dir: str | os.PathLike[str], mapping: Mapping[str, object]) -> Path:
     """Write environment.properties (Java properties syntax) that Allure shows as the run's environment."""
     directory = Path(allure_dir)

@@ -270,3 +270,14 @@ def test_d_rows_with_several_alternates_mark_impossible_crossings_not_applicable
     # a node with one alternate keeps every D row in its single column; a missing one is a gap
     m = matrix([sc("D1", ""), sc("D3", "")])
     assert m.counts["not_run"] == 2
+
+
+def test_main_cf_in_reports_has_its_user_password_hashes_redacted():
+    from harness.reporting import redact_main_cf
+
+    text = ('cluster c (\n        UserNames = { admin = GlqLqwQ, ops = "h4sh } with, \\" tricks" }\n'
+            '        Administrators = { admin }\n        )\n// UserNames mentioned in a comment\n')
+    out = redact_main_cf(text)
+    assert "GlqLqwQ" not in out and "h4sh" not in out and "tricks" not in out
+    assert "UserNames = { admin = <redacted>, ops = <redacted> }" in out
+    assert "Administrators = { admin }" in out and out.endswith("// UserNames mentioned in a comment\n")
