@@ -40,18 +40,21 @@ where 'command' is one of the following:
 _LIST_FIELDS = ("name", "size", "alloc", "free", "cap", "health", "altroot")
 
 
-def _gate(platform: Platform, system: str, command: str) -> tuple[Node, Domain] | Result:
-    return shell_gate(platform, system, command)
+def _login(platform: Platform, system: str, command: str) -> tuple[Domain | None, Result | None]:
+    """The domain the command runs in, or the shell's refusal (unknown system, down, no such command)."""
+    gate = shell_gate(platform, system, command)
+    if isinstance(gate[0], Node):
+        return gate[1], None  # type: ignore[misc]
+    return None, gate  # type: ignore[return-value]
 
 
 # ------------------------------------------------------------------------------------------ zpool
 
 
 def run_zpool(platform: Platform, system: str, argv: Sequence[str]) -> Result:
-    gate = _gate(platform, system, "zpool")
-    if not isinstance(gate[0], Node):
-        return gate  # type: ignore[return-value]
-    _, dom = gate  # type: ignore[misc]
+    dom, refusal = _login(platform, system, "zpool")
+    if refusal is not None or dom is None:
+        return refusal  # type: ignore[return-value]
     args = list(argv)
     if not args:
         return 2, "", "missing command\n" + _ZPOOL_USAGE
@@ -310,10 +313,9 @@ def _dladm_filter(dom: Domain, names: Sequence[str]) -> tuple[list[tuple[str, bo
 
 
 def run_dladm(platform: Platform, system: str, argv: Sequence[str]) -> Result:
-    gate = _gate(platform, system, "dladm")
-    if not isinstance(gate[0], Node):
-        return gate  # type: ignore[return-value]
-    _, dom = gate  # type: ignore[misc]
+    dom, refusal = _login(platform, system, "dladm")
+    if refusal is not None or dom is None:
+        return refusal  # type: ignore[return-value]
     args = list(argv)
     if not args or args[0] not in ("show-phys", "show-link"):
         what = f"unknown subcommand '{args[0]}'" if args else "missing subcommand"

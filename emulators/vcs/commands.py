@@ -194,34 +194,22 @@ def _one_group_sys(engine: Engine, args: list[str], flag: str, usage: str) -> tu
     return pos[0], opts[flag][0]
 
 
-def _hagrp_online(engine: Engine, args: list[str]) -> str:
-    g, s = _one_group_sys(engine, args, "-sys", "hagrp -online group -sys system")
-    engine.online_group(g, s)
-    return ""
+def _group_on_system(action: str, flag: str, usage: str):
+    """`hagrp -X group -sys|-to system` commands: check the names, then ask the engine."""
+
+    def command(engine: Engine, args: list[str]) -> str:
+        g, s = _one_group_sys(engine, args, flag, usage)
+        getattr(engine, action)(g, s)
+        return ""
+
+    return command
 
 
-def _hagrp_offline(engine: Engine, args: list[str]) -> str:
-    g, s = _one_group_sys(engine, args, "-sys", "hagrp -offline group -sys system")
-    engine.offline_group(g, s)
-    return ""
-
-
-def _hagrp_switch(engine: Engine, args: list[str]) -> str:
-    g, s = _one_group_sys(engine, args, "-to", "hagrp -switch group -to system")
-    engine.switch_group(g, s)
-    return ""
-
-
-def _hagrp_flush(engine: Engine, args: list[str]) -> str:
-    g, s = _one_group_sys(engine, args, "-sys", "hagrp -flush group -sys system")
-    engine.flush_group(g, s)
-    return ""
-
-
-def _hagrp_clearadminwait(engine: Engine, args: list[str]) -> str:
-    g, s = _one_group_sys(engine, args, "-sys", "hagrp -clearadminwait group -sys system")
-    engine.clear_admin_wait(g, s)
-    return ""
+_hagrp_online = _group_on_system("online_group", "-sys", "hagrp -online group -sys system")
+_hagrp_offline = _group_on_system("offline_group", "-sys", "hagrp -offline group -sys system")
+_hagrp_switch = _group_on_system("switch_group", "-to", "hagrp -switch group -to system")
+_hagrp_flush = _group_on_system("flush_group", "-sys", "hagrp -flush group -sys system")
+_hagrp_clearadminwait = _group_on_system("clear_admin_wait", "-sys", "hagrp -clearadminwait group -sys system")
 
 
 def _hagrp_clear(engine: Engine, args: list[str]) -> str:
