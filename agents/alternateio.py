@@ -392,6 +392,16 @@ def _stderr_log(resource: str, entry_point: str) -> Callable[[str, str], None]:
     return log
 
 
+def _installed_variant() -> str:
+    """The monitor an installed build runs: the `variant` file beside the entry points (agents/package.py)."""
+    try:
+        here = os.path.dirname(os.path.realpath(sys.argv[0]))
+        with open(os.path.join(here, "variant"), encoding="utf-8") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
 def script_main(entry_point: str, argv: Sequence[str] | None = None,
                 env: Mapping[str, str] | None = None,
                 groups: GroupControl | None = None,
@@ -426,7 +436,7 @@ def script_main(entry_point: str, argv: Sequence[str] | None = None,
     except ArgListError as exc:
         log("ERROR", f"cannot read arguments {argv!r}: {exc}")
         return failure
-    monitor_name = env.get("ALTIO_MONITOR", "alternateio")
+    monitor_name = env.get("ALTIO_MONITOR") or _installed_variant() or "alternateio"
     if monitor_name not in MONITORS:
         log("ERROR", f"ALTIO_MONITOR={monitor_name!r} is none of {', '.join(MONITORS)}")
         return failure

@@ -62,7 +62,9 @@ class Timing(_Strict):
 
 
 class SimSettings(_Strict):
-    pass
+    # engine: the harness reads the in-process lab directly; commands: only through the commands a
+    # real lab answers (hastatus, hares, ldm, ...) and the parsers, as the sparc target does
+    via: Literal["engine", "commands"] = "engine"
 
 
 class KvmSettings(_Strict):
@@ -71,16 +73,16 @@ class KvmSettings(_Strict):
     accel: Literal["auto", "kvm", "tcg"] = "auto"
 
 
-class SparcHost(_Strict):
-    """How to reach one system. Credentials are references, never values."""
+class _Reachable(_Strict):
+    """A host reached over SSH. Credentials are references (a key file, the ssh agent, the name of an
+    environment variable holding a password), never values."""
 
     host: str
     port: int = Field(default=22, ge=1, le=65535)
-    user: str = "root"
+    user: str | None = None  # default: root on a real lab; the lab's own user on an emulated one
     password_env: str | None = None  # name of an environment variable holding the password
     key_file: str | None = None
     ssh_agent: bool = False
-    console: str | None = None  # e.g. "telnet://sp-host:5000"
 
     @model_validator(mode="before")
     @classmethod
@@ -94,8 +96,60 @@ class SparcHost(_Strict):
         return data
 
 
+class SparcHost(_Reachable):
+    """How to reach one system (a control, alternate or guest domain). On an emulated lab
+    (`sparc.emulated: true`) user, key and known_hosts default to those `altio-hil lab up` made."""
+
+    domain: str | None = None  # its ldm domain name (default: "primary" for a control, else the system's name)
+
+
+class SparcIlom(_Reachable):
+    """The ILOM service processor of a physical node (`-> ` prompt over SSH): power and host console."""
+
+
+class FaultStep(_Strict):
+    """One command of a fault template: where it is typed and what.
+
+    `on` names where: `system` (the fault's system), `control` (the control domain of the fault's
+    node), `ilom` (the node's service processor), `console` (the host console of the fault's node,
+    entered through its ILOM: `run` is typed there, then `expect` is awaited). `run` is a command
+    line with placeholders {system} {object} {node} {control} {domain} {disks}.
+    """
+
+    on: Literal["system", "control", "ilom", "console"] = "system"
+    run: str
+    expect: str | None = None  # console steps: a regular expression to wait for after `run` is sent
+    timeout: float = Field(default=600.0, gt=0)
+
+
+class FaultTemplate(_Strict):
+    inject: list[FaultStep] = Field(min_length=1)
+    heal: list[FaultStep] = Field(min_length=1)
+
+
 class SparcSettings(_Strict):
+    """A lab of real SPARC hosts (or an emulated stand-in for one), reached by commands only."""
+
+    emulated: bool = False  # the hosts are an emulated lab that `altio-hil lab up` serves on 127.0.0.1
+    destructive: bool = False  # the lab owner's consent to destructive faults (also needs --allow-destructive)
+    known_hosts: str | None = None  # default: ~/.ssh/known_hosts (emulated: the lab's own)
+    strict_host_keys: bool = True
+    connect_timeout: float = Field(default=10.0, gt=0)
+    console_password_env: str | None = None  # password of console logins (vntsd, host console)
+    state_dir: str = "/var/tmp/altio-hil"  # where the lab keeps its lock and fault ledger (control domains)
+    agent_dir: str = "/opt/VRTSvcs/bin/AlternateIO"
+    engine_log: str = "/var/VRTSvcs/log/engine_A.log"
     systems: dict[str, SparcHost] = Field(default_factory=dict)
+    ilom: dict[str, SparcIlom] = Field(default_factory=dict)  # physical node name -> its service processor
+    guests: dict[str, SparcHost] = Field(default_factory=dict)  # guest domain -> how to log in (I/O probe)
+    faults: dict[str, FaultTemplate] = Field(default_factory=dict)  # overrides of the default templates
+
+    @field_validator("state_dir", "agent_dir", "engine_log")
+    @classmethod
+    def _plain_path(cls, v: str) -> str:
+        if not v or any(c.isspace() or c in "'\"$`;|&<>*?" for c in v):
+            raise ValueError("a path without spaces or shell characters (a leading ~/ is allowed)")
+        return v
 
 
 class Inventory(_Strict):
@@ -239,10 +293,60 @@ def load_inventory(path: str | Path) -> Lab:
         node, _ = _node_at(root, ("nodes",))
         problems.append(f"{_where(path, node)}: nodes: system '{system}' of {main_cf.name} is on no node")
     if inv.sparc is not None:
-        for system in inv.sparc.systems:
-            if system not in declared:
-                node, _ = _node_at(root, ("sparc", "systems", system))
-                problems.append(f"{_where(path, node)}: sparc.systems.{system}: not a system of {main_cf.name}")
+        problems += _sparc_problems(path, root, inv, declared, main_cf.name)
+    elif inv.target == "sparc":
+        node, _ = _node_at(root, ("target",))
+        problems.append(f"{_where(path, node)}: sparc: a lab of target sparc needs a `sparc:` section "
+                        "(how to reach its systems and service processors)")
     if problems:
         raise InventoryError(problems)
     return Lab(inventory=inv, path=path.resolve(), main_cf=main_cf, config=config)
+
+
+def _sparc_problems(path: Path, root: yaml.Node | None, inv: Inventory, declared: set[str],
+                    main_cf_name: str) -> list[str]:
+    """Dangling names of a `sparc:` section: systems, ILOMs, guests, fault templates and placeholders."""
+    from harness.faults import CATALOGUE, PLACEHOLDERS
+
+    sparc = inv.sparc
+    assert sparc is not None
+    problems = []
+
+    def at(*loc: Any) -> str:
+        node, _ = _node_at(root, ("sparc", *loc), key=True)
+        return _where(path, node)
+
+    for system in sparc.systems:
+        if system not in declared:
+            problems.append(f"{at('systems', system)}: sparc.systems.{system}: not a system of {main_cf_name}")
+    if inv.target == "sparc":
+        for system in sorted(declared - set(sparc.systems)):
+            problems.append(f"{at('systems')}: sparc.systems: no entry for system '{system}' "
+                            "(how does the harness reach it?)")
+    node_names = {n.name for n in inv.nodes}
+    for node in sparc.ilom:
+        if node not in node_names:
+            problems.append(f"{at('ilom', node)}: sparc.ilom.{node}: not a node of this inventory "
+                            f"(nodes: {', '.join(sorted(node_names))})")
+    for kind, template in sparc.faults.items():
+        if kind not in CATALOGUE:
+            problems.append(f"{at('faults', kind)}: sparc.faults.{kind}: unknown fault kind "
+                            f"(kinds: {', '.join(CATALOGUE)})")
+            continue
+        for phase in ("inject", "heal"):
+            for i, step in enumerate(getattr(template, phase)):
+                for name in _placeholders(step.run):
+                    if name not in PLACEHOLDERS:
+                        problems.append(f"{at('faults', kind, phase, i)}: sparc.faults.{kind}.{phase}.{i}.run: "
+                                        f"unknown placeholder {{{name}}} (known: "
+                                        + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ")")
+    return problems
+
+
+def _placeholders(text: str) -> list[str]:
+    import string
+
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        return ["(unbalanced braces)"]

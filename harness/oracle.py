@@ -19,6 +19,7 @@ from typing import Protocol
 
 from emulators.vcs.config.model import Config, Group
 from harness.faults import Fault
+from harness.timing import LabTiming, Windows
 
 
 class NodeLayout(Protocol):
@@ -35,7 +36,12 @@ class Expected:
     alternateio: str  # "ONLINE" | "OFFLINE"
     ldom_system: str | None  # where the LDom group should end up (None: nowhere can take it)
     unavailable: tuple[str, ...]  # the AlternateIO-named groups with no serving system left
-    deadline_s: float  # how long to watch (clock seconds) before judging
+    windows: Windows  # how long to watch (clock seconds) before judging
+
+    @property
+    def deadline_s(self) -> float:
+        """Watch this long: until the failover deadline when one is due, else the quiet window."""
+        return self.windows.failover_s if self.failover else self.windows.quiet_s
 
     def to_json(self) -> dict:
         return {"failover": self.failover, "alternateio": self.alternateio}
@@ -118,6 +124,8 @@ class Topology:
         return self.resource_values(sg, ("NIC", "MultiNICB"), "Device", system)
 
     def timing(self, type_name: str, attr: str, default: int) -> int:
+        """A static timing attribute of a type as main.cf declares it (the lab may run other values:
+        targets read those, see harness.timing)."""
         t = self.config.types.get(type_name)
         a = t.attributes.get(attr) if t else None
         return int(a.default) if a is not None and a.default is not None else default
@@ -126,15 +134,17 @@ class Topology:
 class Oracle:
     """Expected outcome of a fault set, for a guest whose LDom group is online on `active`."""
 
-    def __init__(self, topology: Topology) -> None:
+    def __init__(self, topology: Topology, windows: Windows | None = None) -> None:
         self.topo = topology
+        # how long to watch: from the lab's actual timing when the caller read it, else from main.cf
+        self.windows = windows or Windows.from_timing(LabTiming.from_config(topology.config))
 
     def systems_down(self, faults: list[Fault]) -> set[str]:
         down: set[str] = set()
         for f in faults:
-            if f.kind == "domain_kill":
+            if f.spec.takes_down == "system":
                 down.add(f.system)
-            elif f.kind == "node_power_off":
+            elif f.spec.takes_down == "node":
                 down.update(self.topo.node_of(f.system).systems)
         return down
 
@@ -142,23 +152,15 @@ class Oracle:
         """Can `sg` not be ONLINE on `system` under these faults?"""
         if system in self.systems_down(faults):
             return True
+        here = [f for f in faults if f.system == system]
         pools = set(self.topo.pools(sg, system))
         nics = self.topo.nics(sg, system)
-        pulled = {f.object for f in faults if f.kind == "nic_pull" and f.system == system}
-        broken_pools = {f.object for f in faults if f.kind == "zpool_offline" and f.system == system}
-        broken_pools |= {disk_pools.get(f"{system}:{f.object}", "") for f in faults
-                         if f.kind == "disk_offline" and f.system == system}
+        pulled = {f.object for f in here if f.spec.breaks == "nic"}
+        broken_pools = {f.object for f in here if f.spec.breaks == "pool"}
+        broken_pools |= {disk_pools.get(f"{system}:{f.object}", "") for f in here if f.spec.breaks == "disk"}
         if pools & broken_pools:
             return True
         return bool(nics) and all(n in pulled for n in nics)
-
-    def deadline(self) -> float:
-        """Clock seconds to watch: two monitor layers (platform resource, then AlternateIO) with their
-        tolerance, then a failover (offline, online of both groups with the guest's boot)."""
-        mi = self.topo.timing("AlternateIO", "MonitorInterval", 60)
-        tl = self.topo.timing("AlternateIO", "ToleranceLimit", 0)
-        online = self.topo.timing("AlternateIO", "OnlineTimeout", 300)
-        return 2 * mi * (tl + 1) + mi + 2 * online
 
     def expect(self, faults: list[Fault], active: str, disk_pools: dict[str, str] | None = None) -> Expected:
         disk_pools = disk_pools or {}
@@ -182,7 +184,7 @@ class Oracle:
                     continue
                 target = s
                 break
-        return Expected(failover, alternateio, target, unavailable, float(self.deadline()))
+        return Expected(failover, alternateio, target, unavailable, self.windows)
 
     def row_parts(self, faults: list[Fault], active: str,
                   disk_pools: dict[str, str] | None = None) -> list[tuple[str, str]]:

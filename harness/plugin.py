@@ -42,6 +42,7 @@ from harness.faults import Fault, FaultLedger
 from harness.inventory import DEFAULT_INVENTORY, InventoryError, Lab, load_inventory
 from harness.oracle import Oracle, Topology
 from harness.scenarios import combined_faults, failover_matrix
+from harness.timing import LabTiming, Windows
 
 MONITOR_CHOICES = ("alternateio", "legacy-primary-only")
 
@@ -81,6 +82,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    shared = config.stash.get(SHARED_TARGET, None)
+    if shared is not None:
+        config.stash[SHARED_TARGET] = None
+        shared.close()  # heals, puts the lab's timing back, releases its lease
     lock = getattr(config, "_altio_lock", None)
     if lock is not None:
         lock.release()
@@ -142,8 +147,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     topo = Topology(lab.config, lab.nodes)
     scenarios = {"failover": failover_matrix, "combo": combined_faults}[family](topo)
     params = [pytest.param(s, id=s.id, marks=[pytest.mark.altio_row(s.row)]
-                           + ([pytest.mark.destructive] if any(f.kind in ("domain_kill", "node_power_off")
-                                                               for f in s.faults) else []))
+                           + ([pytest.mark.destructive] if any(f.destructive for f in s.faults) else []))
               for s in scenarios]
     metafunc.parametrize("altio_scenario", params)
 
@@ -157,6 +161,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return  # the controller does it once
     lab = load_lab(config)
     kind = target_kind(config, lab)
+    if kind == "sparc":
+        _open_shared_target(config, lab)
+        return
     if kind != "sim":
         from harness.lab_lock import LabBusy, LabLock
 
@@ -179,6 +186,42 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 SHARED_GROUP = "altio-shared-lab"
+SHARED_TARGET = pytest.StashKey[object]()
+
+
+def destructive_refusal(config: pytest.Config, lab: Lab, kind: str) -> str | None:
+    """Why a destructive test may not run on this shared lab (None: it may).
+
+    A real lab needs two keys: the lab owner's consent in the inventory (`sparc.destructive: true`)
+    and the operator's `--allow-destructive`. An emulated lab has nothing real to break: the
+    inventory's consent is enough."""
+    sparc = lab.inventory.sparc
+    consent = bool(sparc and sparc.destructive)
+    if not consent:
+        return (f"destructive scenario not run on the shared {kind} lab {lab.name}: "
+                "its inventory does not allow it (sparc.destructive: true)")
+    if not (sparc and sparc.emulated) and not config.getoption("--allow-destructive"):
+        return f"destructive scenario not run on the real lab {lab.name}: pass --allow-destructive"
+    return None
+
+
+def _open_shared_target(config: pytest.Config, lab: Lab) -> None:
+    """Open a shared lab once for the session: connect, take its lease, heal a killed run's leftovers,
+    apply the inventory's timing. Bad input exits 2, an unusable lab 3, before any test runs."""
+    from harness.targets import BadLabInput, InfrastructureError, open_target
+
+    try:
+        target = open_target(lab, "sparc", config.getoption("--monitor"), _seed(config))
+    except BadLabInput as exc:
+        pytest.exit(f"altio-hil: {exc}", returncode=2)
+    except InfrastructureError as exc:
+        pytest.exit(f"altio-hil: infrastructure error: {exc}", returncode=3)
+    config.stash[SHARED_TARGET] = target
+    healed = getattr(target, "healed_leftovers", [])
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    if tr is not None and healed:
+        tr.write_line(f"altio-hil: healed {len(healed)} fault(s) left by an earlier run: "
+                      + ", ".join(map(str, healed)), yellow=True)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -211,8 +254,17 @@ def altio_topology(altio_lab: Lab) -> Topology:
 
 
 @pytest.fixture(scope="session")
-def altio_oracle(altio_topology: Topology) -> Oracle:
-    return Oracle(altio_topology)
+def altio_windows(pytestconfig: pytest.Config, altio_lab: Lab) -> Windows:
+    """How long scenarios watch, from the lab's timing as it runs (read from the lab on shared ones)."""
+    shared = pytestconfig.stash.get(SHARED_TARGET, None)
+    if shared is not None:
+        return Windows.from_timing(shared.timing())
+    return Windows.from_timing(LabTiming.from_config(altio_lab.config, altio_lab.inventory.timing.type_overrides()))
+
+
+@pytest.fixture(scope="session")
+def altio_oracle(altio_topology: Topology, altio_windows: Windows) -> Oracle:
+    return Oracle(altio_topology, altio_windows)
 
 
 @pytest.fixture(scope="session")
@@ -233,9 +285,23 @@ def altio_target(request: pytest.FixtureRequest, altio_lab: Lab, altio_monitor: 
     config = request.config
     _allure_labels(request, altio_lab, altio_monitor)
     kind = target_kind(config, altio_lab)
-    if kind != "sim" and request.node.get_closest_marker("destructive") and not config.getoption("--allow-destructive"):
-        pytest.fail(f"destructive test on the shared {kind} lab {altio_lab.name}: pass --allow-destructive",
-                    pytrace=False)
+    if kind != "sim" and request.node.get_closest_marker("destructive"):
+        refusal = destructive_refusal(config, altio_lab, kind)
+        if refusal:
+            pytest.skip(refusal)
+    shared = config.stash.get(SHARED_TARGET, None)
+    if shared is not None:
+        mark = shared.transcript_mark()
+        try:
+            yield shared
+        finally:
+            try:
+                shared.heal_all()  # the lab stays open for the next test; what this one broke does not
+            finally:
+                transcript = shared.transcript_since(mark)
+                if transcript:
+                    AllureReport().attach("session transcripts (secrets redacted)", transcript)
+        return
     try:
         target = open_target(altio_lab, kind, altio_monitor, altio_seed)
     except InfrastructureError as exc:  # a lab that cannot be had is not a product failure: no traceback

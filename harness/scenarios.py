@@ -22,6 +22,7 @@ from typing import Protocol
 from harness.faults import Fault
 from harness.oracle import Expected, Oracle, Topology
 from harness.targets.base import InfrastructureError, Target
+from harness.targets.snapshot import Snapshot
 
 ROWS = {
     "S1": "storage SG online on control and alternate: no failover",
@@ -144,12 +145,11 @@ class NoReport:
         pass
 
 
-def ldom_location(target: Target, topo: Topology) -> str | None:
+def ldom_location(snap: Snapshot, topo: Topology) -> str | None:
     """The system where the LDom group is ONLINE (None when nowhere)."""
     for s in topo.control_systems():
-        with contextlib.suppress(KeyError):
-            if target.system_state(s) == "RUNNING" and target.group_state(topo.ldom_group, s) == "ONLINE":
-                return s
+        if snap.running(s) and snap.group(topo.ldom_group, s) == "ONLINE":
+            return s
     return None
 
 
@@ -163,25 +163,25 @@ def _groups_to_hold(topo: Topology, control: str) -> list[str]:
     return groups
 
 
-def steady_problems(target: Target, topo: Topology, control: str) -> list[str]:
+def steady_problems(snap: Snapshot, topo: Topology, control: str) -> list[str]:
     """What keeps the lab from its steady state with the guest on `control` (empty: steady)."""
     problems = []
     node = topo.node_of(control)
     for s in node.systems:
-        if target.system_state(s) != "RUNNING":
-            problems.append(f"system {s} is {target.system_state(s)}")
+        if not snap.running(s):
+            problems.append(f"system {s} is {snap.system(s)}")
     for g in (topo.alternateio_group, topo.ldom_group):
-        st = target.group_state(g, control)
+        st = snap.group(g, control)
         if st != "ONLINE":
-            problems.append(f"group {g} is {st} on {control}")
+            problems.append(f"group {g} is {st or 'unknown'} on {control}")
     for sg in _groups_to_hold(topo, control):
         for s in topo.serving_systems(sg):
-            if target.system_state(s) != "RUNNING" and s not in node.systems:
+            if not snap.running(s) and s not in node.systems:
                 continue  # another node's domain that is down: not this scenario's business
-            st = target.group_state(sg, s)
+            st = snap.group(sg, s)
             if st != "ONLINE":
-                problems.append(f"group {sg} is {st} on {s}")
-    if target.domain_state(node.name, topo.guest) != "active":
+                problems.append(f"group {sg} is {st or 'unknown'} on {s}")
+    if snap.domain(node.name, topo.guest) != "active":
         problems.append(f"guest {topo.guest} is not active on {node.name}")
     return problems
 
@@ -190,16 +190,18 @@ def restore(target: Target, topo: Topology, control: str) -> None:
     """Bring the lab back to its steady state around `control` the way an operator would:
     clear every FAULTED group (VCS wants that before a group may run there again), then online what
     is missing: the guest's groups on `control`, and the service groups of `_groups_to_hold`."""
+    snap = target.snapshot()
     for g in topo.config.groups:
         for s in topo.group(g).system_list:
-            if target.system_state(s) == "RUNNING" and "FAULTED" in target.group_state(g, s):
-                target.hagrp("-clear", g, "-sys", s)
-    if ldom_location(target, topo) is None:
-        target.hagrp("-online", topo.ldom_group, "-sys", control)
+            if snap.running(s) and "FAULTED" in snap.group(g, s):
+                target.hagrp("-clear", g, "-sys", s, snap=snap)
+    snap = target.snapshot()
+    if ldom_location(snap, topo) is None:
+        target.hagrp("-online", topo.ldom_group, "-sys", control, snap=snap)
     for sg in _groups_to_hold(topo, control):
         for s in topo.serving_systems(sg):
-            if target.system_state(s) == "RUNNING" and target.group_state(sg, s) == "OFFLINE":
-                target.hagrp("-online", sg, "-sys", s)
+            if snap.running(s) and snap.group(sg, s) == "OFFLINE":
+                target.hagrp("-online", sg, "-sys", s, snap=snap)
 
 
 def move_guest(target: Target, topo: Topology, dest: str, timeout: float) -> bool:
@@ -208,34 +210,37 @@ def move_guest(target: Target, topo: Topology, dest: str, timeout: float) -> boo
     `hagrp -switch` first; the emulated engine, like VCS for a parent with an online-local-hard child
     that is not online on the target, refuses it: then parent down, child switched, parent up.
     """
-    where = ldom_location(target, topo)
+    snap = target.snapshot()
+    where = ldom_location(snap, topo)
     if where is None or where == dest:
         return where == dest
-    rc, _, _ = target.hagrp("-switch", topo.ldom_group, "-to", dest)
+    rc, _, _ = target.hagrp("-switch", topo.ldom_group, "-to", dest, snap=snap)
     if rc != 0:
-        target.hagrp("-offline", topo.ldom_group, "-sys", where)
-        target.wait_until(lambda: target.group_state(topo.ldom_group, where) == "OFFLINE", timeout)
+        target.hagrp("-offline", topo.ldom_group, "-sys", where, snap=snap)
+        target.wait_for(lambda s: s.group(topo.ldom_group, where) == "OFFLINE", timeout)
         target.hagrp("-switch", topo.alternateio_group, "-to", dest)
-        target.wait_until(lambda: target.group_state(topo.alternateio_group, dest) == "ONLINE", timeout)
+        target.wait_for(lambda s: s.group(topo.alternateio_group, dest) == "ONLINE", timeout)
         target.hagrp("-online", topo.ldom_group, "-sys", dest)
-    return target.wait_until(lambda: ldom_location(target, topo) == dest, timeout)
+    return target.wait_for(lambda s: ldom_location(s, topo) == dest, timeout) is not None
 
 
 def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> None:
     """Baseline: steady state with the LDom group on `control` (moving it there if needed)."""
     move_guest(target, topo, control, timeout)
     restore(target, topo, control)
-    if not target.wait_until(lambda: not steady_problems(target, topo, control), timeout):
+    if target.wait_for(lambda s: not steady_problems(s, topo, control), timeout) is None:
         raise InfrastructureError(f"baseline not reached on {control}: "
-                                  + "; ".join(steady_problems(target, topo, control)))
+                                  + "; ".join(steady_problems(target.snapshot(), topo, control)))
 
 
-def _snapshot(target: Target, topo: Topology, node: str) -> str:
+def _evidence(target: Target, topo: Topology, node: str) -> str:
+    """`hastatus -sum` and `ldm list` as an engineer would read them, for the report."""
     out = []
-    system = target.any_running_system()
+    snap = target.snapshot()
+    system = target.any_running_system(snap)
     out.append(f"# hastatus -sum (on {system})\n" + target.run(system, ["hastatus", "-sum"])[1])
     for n in topo.nodes:
-        if target.system_state(n.control) == "RUNNING" or n.name == node:
+        if snap.running(n.control) or n.name == node:
             rc, text, err = target.run(n.control, ["ldm", "list"])
             out.append(f"# ldm list (on {n.control}, node {n.name})\n" + (text or err))
     return "\n".join(out)
@@ -245,23 +250,24 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
     """Run one scenario on a target and judge it; always heals what it injected."""
     report = report or NoReport()
     topo = oracle.topo
+    windows = oracle.windows
     wall0 = time.perf_counter()
     clock0 = target.now()
     expected: Expected = oracle.expect(list(scenario.faults), scenario.active, target.disk_pools())
     result: dict = {
-        "id": scenario.id, "row": scenario.row, "node": scenario.node, "group": scenario.group,
-        "faults": [f.to_json() for f in scenario.faults],
+        "id": scenario.id, "row": scenario.row, "node": scenario.node, "guest": topo.ldom_group,
+        "group": scenario.group, "faults": [f.to_json() for f in scenario.faults],
         "expected": expected.to_json(),
         "observed": {"failover": False, "alternateio": "", "ldom_system": ""},
         "verdict": "error", "detect_s": None, "failover_s": None, "clock": target.clock_kind,
-        "clock_s": 0.0, "wall_s": 0.0, "problems": [],
+        "clock_s": 0.0, "wall_s": 0.0, "problems": [], "windows": windows.to_json(),
     }
     try:
         with report.step(f"baseline: steady state with {topo.ldom_group} on {scenario.active}"):
             target.step("baseline")
-            bring_to(target, topo, scenario.active, expected.deadline_s)
-            report.attach("before: hastatus -sum and ldm list", _snapshot(target, topo, scenario.node))
-        t_inject, mark = target.now(), len(target.timeline.events)
+            bring_to(target, topo, scenario.active, windows.settle_s)
+            report.attach("before: hastatus -sum and ldm list", _evidence(target, topo, scenario.node))
+        t_inject = target.now()
         with report.step("inject: " + (", ".join(map(str, scenario.faults)) or "no fault")):
             target.step("inject")
             for f in scenario.faults:
@@ -269,26 +275,28 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
         with report.step(f"wait up to {expected.deadline_s:.0f} s for the outcome"):
             target.step("wait")
             if expected.failover and expected.ldom_system:
-                target.wait_until(lambda: ldom_location(target, topo) == expected.ldom_system, expected.deadline_s)
+                target.wait_for(lambda s: ldom_location(s, topo) == expected.ldom_system, windows.failover_s)
+            elif expected.failover:
+                target.wait(windows.quiet_s)  # nowhere can take the guest: let the cluster give up
             else:
-                target.wait(expected.deadline_s)
+                target.wait(windows.quiet_s)
         with report.step("assert against the oracle"):
             target.step("assert")
-            result["observed"], problems = observe(target, topo, scenario, expected, t_inject, mark)
-            timings(target, topo, scenario, t_inject, mark, result)
-            report.attach("after: hastatus -sum and ldm list", _snapshot(target, topo, scenario.node))
-        heal_mark = len(target.timeline.events)
+            result["observed"], problems = observe(target, topo, scenario, expected, t_inject)
+            timings(target, topo, scenario, t_inject, result)
+            report.attach("after: hastatus -sum and ldm list", _evidence(target, topo, scenario.node))
+        t_heal = target.now()
         with report.step("heal and restore the steady state"):
             target.step("heal")
             target.heal_all()
-            landed = ldom_location(target, topo) or expected.ldom_system or scenario.active
+            landed = ldom_location(target.snapshot(), topo) or expected.ldom_system or scenario.active
             restore(target, topo, landed)
-            if not target.wait_until(lambda: not steady_problems(target, topo, landed), expected.deadline_s):
+            if target.wait_for(lambda s: not steady_problems(s, topo, landed), windows.settle_s) is None:
                 restore(target, topo, landed)  # a rejoining system may need a second pass
-                if not target.wait_until(lambda: not steady_problems(target, topo, landed), expected.deadline_s):
+                if target.wait_for(lambda s: not steady_problems(s, topo, landed), windows.settle_s) is None:
                     problems.append("lab did not return to steady state after heal: "
-                                    + "; ".join(steady_problems(target, topo, landed)))
-            moved = [e for e in target.timeline.events[heal_mark:]
+                                    + "; ".join(steady_problems(target.snapshot(), topo, landed)))
+            moved = [e for e in target.timeline.since(t_heal)
                      if e.kind == "group" and e.subject == topo.ldom_group and e.new == "ONLINE"
                      and e.system != landed]
             if moved:
@@ -307,22 +315,24 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
 
 
 def observe(target: Target, topo: Topology, scenario: Scenario, expected: Expected,
-            t_inject: float, mark: int) -> tuple[dict, list[str]]:
-    """What the cluster did since the timeline's event number `mark`, and where it differs from the oracle."""
+            t_inject: float) -> tuple[dict, list[str]]:
+    """What the cluster did since `t_inject` (read from the timeline by time), and where it differs
+    from the oracle."""
     active = scenario.active
-    since_inject = target.timeline.events[mark:]
+    since_inject = target.timeline.since(t_inject)
+    snap = target.snapshot()
     left = [e for e in since_inject if e.kind == "group" and e.subject == topo.ldom_group
             and e.system == active and e.old == "ONLINE" and e.new != "ONLINE"]
-    now_at = ldom_location(target, topo)
+    now_at = ldom_location(snap, topo)
     failover = bool(left) or now_at != active
-    aio = target.resource_state(topo.alternateio_resource, active)
+    aio = snap.resource(topo.alternateio_resource, active)
     # the state AlternateIO reached after the fault: the engine reports it FAULTED once it went offline
     # on its own, and nothing at all when its system left the membership
     aio_seen = [e.new for e in since_inject
                 if e.kind == "resource" and e.subject == topo.alternateio_resource and e.system == active]
     if aio_seen and any(s != "ONLINE" for s in aio_seen):
         aio = next(s for s in aio_seen if s != "ONLINE")
-    if target.system_state(active) != "RUNNING":
+    if not snap.running(active):
         aio = "OFFLINE"
     observed = {"failover": failover, "alternateio": aio, "ldom_system": now_at or ""}
     problems = []
@@ -336,22 +346,22 @@ def observe(target: Target, topo: Topology, scenario: Scenario, expected: Expect
         problems.append(f"{topo.ldom_group} is on {now_at or 'no system'}, expected {expected.ldom_system}")
     if not expected.failover:
         node = topo.node_of(active)
-        if target.domain_state(node.name, topo.guest) != "active":
+        if snap.domain(node.name, topo.guest) != "active":
             problems.append(f"guest {topo.guest} is no longer active on {node.name}")
-        outages = target.guest_io_outages(topo.guest, t_inject, target.now())
-        if outages:
-            problems.append(f"guest I/O stopped {len(outages)} time(s), first at "
-                            f"{outages[0][0] - t_inject:.1f}s for {outages[0][1] - outages[0][0]:.1f}s")
+        if "guest_io" in target.capabilities:
+            outages = target.guest_io_outages(topo.guest, t_inject, target.now())
+            if outages:
+                problems.append(f"guest I/O stopped {len(outages)} time(s), first at "
+                                f"{outages[0][0] - t_inject:.1f}s for {outages[0][1] - outages[0][0]:.1f}s")
     elif expected.ldom_system:
         dest = topo.node_of(expected.ldom_system)
-        if target.domain_state(dest.name, topo.guest) != "active":
+        if snap.domain(dest.name, topo.guest) != "active":
             problems.append(f"guest {topo.guest} is not active on {dest.name} after the failover")
     return observed, problems
 
 
-def timings(target: Target, topo: Topology, scenario: Scenario, t_inject: float, mark: int,
-             result: dict) -> None:
-    events = target.timeline.events[mark:]
+def timings(target: Target, topo: Topology, scenario: Scenario, t_inject: float, result: dict) -> None:
+    events = target.timeline.since(t_inject)
     detect = next((e for e in events if e.kind == "resource" and e.subject == topo.alternateio_resource
                    and e.system == scenario.active and e.old == "ONLINE" and e.new != "ONLINE"), None)
     if detect is None:  # the control domain died: the cluster sees its system leave instead

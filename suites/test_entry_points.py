@@ -17,26 +17,28 @@ def _values(topo, control, value):
 @pytest.mark.altio_row("contract")
 def test_online_brings_value_1_groups_up_everywhere(altio_target, altio_topology):
     topo, target = altio_topology, altio_target
-    active = ldom_location(target, topo)
+    snap = target.snapshot()
+    active = ldom_location(snap, topo)
     assert active is not None, "the LDom group is online nowhere after boot"
     value1 = _values(topo, active, 1)
     assert value1, "AlternateIO names no value-1 group for the active system"
     for sg in value1:
         for s in topo.serving_systems(sg):
-            assert target.group_state(sg, s) == "ONLINE", f"{sg} on {s}"
+            assert snap.group(sg, s) == "ONLINE", f"{sg} on {s}"
     # nothing brought the other nodes' storage groups up: AlternateIO is not online there
     for other in topo.control_systems():
         if other == active:
             continue
         for sg in topo.services[other].storage:
             for s in topo.serving_systems(sg):
-                assert target.group_state(sg, s) == "OFFLINE", f"{sg} on {s} came up without AlternateIO"
+                assert snap.group(sg, s) == "OFFLINE", f"{sg} on {s} came up without AlternateIO"
 
 
 @pytest.mark.altio_row("contract")
-def test_moving_the_guest_runs_offline_then_online_and_leaves_value_0_groups_alone(altio_target, altio_topology):
+def test_moving_the_guest_runs_offline_then_online_and_leaves_value_0_groups_alone(altio_target, altio_topology,
+                                                                                 altio_oracle):
     topo, target = altio_topology, altio_target
-    source = ldom_location(target, topo)
+    source = ldom_location(target.snapshot(), topo)
     dest = next(s for s in topo.control_systems() if s != source)
     # take every value-0 group down on one serving system of the source node: nothing may bring it back
     parked = []
@@ -45,20 +47,22 @@ def test_moving_the_guest_runs_offline_then_online_and_leaves_value_0_groups_alo
         rc, out, err = target.hagrp("-offline", sg, "-sys", alt)
         assert rc == 0, err
         parked.append((sg, alt))
-    target.wait_until(lambda: all(target.group_state(g, s) == "OFFLINE" for g, s in parked), 600)
+    windows = altio_oracle.windows
+    target.wait_for(lambda snap: all(snap.group(g, s) == "OFFLINE" for g, s in parked), windows.settle_s)
 
-    assert move_guest(target, topo, dest, 1800), f"{topo.ldom_group} did not move to {dest}"
-    target.wait(600)  # let the offline entry point's effects settle on the source node
+    assert move_guest(target, topo, dest, windows.settle_s), f"{topo.ldom_group} did not move to {dest}"
+    # let the offline entry point's effects settle on the source node
+    snap = target.wait(windows.quiet_s)
 
     for sg in _values(topo, source, 1):  # offline: value-1 groups down on every system of the source node
         for s in topo.serving_systems(sg):
-            assert target.group_state(sg, s) == "OFFLINE", f"offline left {sg} {target.group_state(sg, s)} on {s}"
+            assert snap.group(sg, s) == "OFFLINE", f"offline left {sg} {snap.group(sg, s)} on {s}"
     for sg, s in parked:  # value-0 groups: neither brought up by online nor touched by offline
-        assert target.group_state(sg, s) == "OFFLINE", f"value-0 group {sg} was brought up on {s}"
+        assert snap.group(sg, s) == "OFFLINE", f"value-0 group {sg} was brought up on {s}"
     for sg in _values(topo, source, 0):
         for s in topo.serving_systems(sg):
             if (sg, s) not in parked:
-                assert target.group_state(sg, s) == "ONLINE", f"offline took value-0 group {sg} down on {s}"
+                assert snap.group(sg, s) == "ONLINE", f"offline took value-0 group {sg} down on {s}"
     for sg in _values(topo, dest, 1):  # online on the destination: value-1 groups up everywhere
         for s in topo.serving_systems(sg):
-            assert target.group_state(sg, s) == "ONLINE", f"online left {sg} {target.group_state(sg, s)} on {s}"
+            assert snap.group(sg, s) == "ONLINE", f"online left {sg} {snap.group(sg, s)} on {s}"

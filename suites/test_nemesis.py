@@ -34,16 +34,17 @@ def _catalogue(topo) -> list[Fault]:
     return sorted(set(faults))
 
 
-def _record(target, scenario, expected_json, observed, problems, t0, wall0, mark, topo) -> dict:
+def _record(target, scenario, expected_json, observed, problems, t0, wall0, topo) -> dict:
     result = {
-        "id": scenario.id, "row": scenario.row, "node": scenario.node, "group": scenario.group,
+        "id": scenario.id, "row": scenario.row, "node": scenario.node, "guest": topo.ldom_group,
+        "group": scenario.group,
         "faults": [f.to_json() for f in scenario.faults], "expected": expected_json, "observed": observed,
         "verdict": "fail" if problems else "pass", "detect_s": None, "failover_s": None,
         "clock": target.clock_kind, "clock_s": round(target.now() - t0, 3),
         "wall_s": round(time.perf_counter() - wall0, 4), "problems": problems,
     }
     if scenario.faults:
-        timings(target, topo, scenario, t0, mark, result)
+        timings(target, topo, scenario, t0, result)
     return result
 
 
@@ -53,24 +54,24 @@ def test_randomized_schedule(pytestconfig, altio_target, altio_oracle, altio_top
     target, oracle, topo = altio_target, altio_oracle, altio_topology
     rng = random.Random(altio_seed)
     catalogue = _catalogue(topo)
-    deadline = oracle.deadline()
+    windows = oracle.windows
     log, failed = [], []
     t_start = target.now()
     altio_report.attach("seed", f"nemesis seed {altio_seed}: rerun with --seed {altio_seed} to replay\n")
     for i in range(STEPS):
-        location = ldom_location(target, topo)
-        t0, wall0, mark = target.now(), time.perf_counter(), len(target.timeline.events)
+        location = ldom_location(target.snapshot(), topo)
+        t0, wall0 = target.now(), time.perf_counter()
         heal_now = target.active_faults and (len(target.active_faults) >= MAX_FAULTS or rng.random() < 0.4)
         if heal_now:
             fault = rng.choice(target.active_faults)
             with altio_report.step(f"step {i}: heal {fault}"):
                 target.heal(fault)
-                target.wait(deadline / 4)  # let a rebooted domain rejoin before restoring
+                target.wait(windows.quiet_s)  # let a rebooted domain rejoin before restoring
                 landing = location or topo.control_systems()[0]
                 restore(target, topo, landing)
-                target.wait_until(lambda at=landing: not steady_problems(target, topo, at)
-                                  or bool(target.active_faults), deadline)
-                now_at = ldom_location(target, topo)
+                target.wait_for(lambda snap, at=landing: not steady_problems(snap, topo, at)
+                                or bool(target.active_faults), windows.settle_s)
+                now_at = ldom_location(target.snapshot(), topo)
                 problems = ([f"healing {fault} moved {topo.ldom_group} from {location} to {now_at}"]
                             if location is not None and now_at != location else [])
             log.append(f"{i}: heal {fault} -> {topo.ldom_group} on {now_at}")
@@ -78,32 +79,32 @@ def test_randomized_schedule(pytestconfig, altio_target, altio_oracle, altio_top
                             topo.node_of(landing).name, landing, "", ())
             observed = {"failover": now_at != location, "alternateio": "", "ldom_system": now_at or ""}
             result = _record(target, step, {"failover": False, "alternateio": "ONLINE"}, observed, problems,
-                             t0, wall0, mark, topo)
+                             t0, wall0, topo)
         else:
             fault = rng.choice([f for f in catalogue if f not in target.active_faults])
             with altio_report.step(f"step {i}: inject {fault}"):
                 target.inject(fault)
                 if location is None:  # nothing can run the guest: just let the cluster react
-                    target.wait(deadline)
-                    log.append(f"{i}: inject {fault} (guest down before) -> {ldom_location(target, topo)}")
+                    snap = target.wait(windows.quiet_s)
+                    log.append(f"{i}: inject {fault} (guest down before) -> {ldom_location(snap, topo)}")
                     continue
                 in_force = list(target.active_faults)
                 expected = oracle.expect(in_force, location, target.disk_pools())
                 if expected.failover and expected.ldom_system:
-                    target.wait_until(lambda want=expected.ldom_system: ldom_location(target, topo) == want,
-                                      deadline)
+                    target.wait_for(lambda snap, want=expected.ldom_system: ldom_location(snap, topo) == want,
+                                    windows.failover_s)
                 else:
-                    target.wait(deadline)
+                    target.wait(windows.quiet_s)
                 parts = oracle.row_parts(in_force, location, target.disk_pools())
                 row = "+".join(dict.fromkeys(r for r, _ in parts))
                 group = parts[0][1] if len(parts) == 1 else "+".join(g for _, g in parts if g)
                 node = topo.node_of(location).name
                 step = Scenario(f"{row}[nemesis seed={altio_seed} step {i:02d}: {fault}]", row, node, location,
                                 group, tuple(in_force))
-                observed, problems = observe(target, topo, step, expected, t0, mark)
+                observed, problems = observe(target, topo, step, expected, t0)
             log.append(f"{i}: inject {fault} ({row}) -> expected {topo.ldom_group} on "
                        f"{expected.ldom_system if expected.failover else location}, observed {observed['ldom_system']}")
-            result = _record(target, step, expected.to_json(), observed, problems, t0, wall0, mark, topo)
+            result = _record(target, step, expected.to_json(), observed, problems, t0, wall0, topo)
         altio_record(result)
         failed += [f"step {i} ({result['id']}): {p}" for p in result["problems"]]
     target.heal_all()

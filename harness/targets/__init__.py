@@ -1,4 +1,9 @@
-"""Targets: one `Target` API over the three kinds of lab (sim, kvm, sparc)."""
+"""Targets: one `Target` API over the kinds of lab (sim, sparc; kvm to come).
+
+`open_target` is the registry: it builds and boots (or connects to) a target of a kind. Labs that
+live in this process (sim) get a fresh lab per call; shared labs (sparc) are opened once per
+session by the plugin, which holds the lab's lease for the whole run.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,31 @@ import os
 
 from harness.faults import Fault, FaultLedger
 from harness.inventory import Lab
-from harness.targets.base import InfrastructureError, Target
+from harness.targets.base import BadLabInput, InfrastructureError, Target
 
 
-def open_target(lab: Lab, kind: str, monitor: str, seed: int) -> Target:
-    """A booted target of that kind on that lab; InfrastructureError when it cannot be had."""
-    ledger = FaultLedger.for_lab(lab.name, kind)
+def open_target(lab: Lab, kind: str, monitor: str, seed: int, **options) -> Target:
+    """A ready target of that kind on that lab; InfrastructureError when it cannot be had,
+    BadLabInput when the lab does not fit what was asked."""
     if kind == "sim":
-        from harness.targets.sim import SimTarget
+        ledger = FaultLedger.for_lab(lab.name, kind)
+        via = lab.inventory.sim.via if lab.inventory.sim else "engine"
+        if via == "commands":
+            from harness.targets.sim import SimCommandsTarget
 
-        target = SimTarget(lab, monitor, seed, ledger)
-        target.boot()
+            target: Target = SimCommandsTarget(lab, monitor, seed, ledger)
+        else:
+            from harness.targets.sim import SimTarget
+
+            target = SimTarget(lab, monitor, seed, ledger)
+        target.boot()  # type: ignore[attr-defined]
         return target
+    if kind == "sparc":
+        from harness.targets.sparc import SparcTarget
+
+        return SparcTarget.open(lab, monitor, seed, **options)
     raise InfrastructureError(f"the {kind} target is not available in this version of altio-hil "
-                              "(only sim is); see the README's roadmap")
+                              "(sim and sparc are); see the README's status")
 
 
 def _alive(pid: int) -> bool:
@@ -32,13 +48,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def heal_leftovers(lab: Lab, kind: str, ledger: FaultLedger) -> list[Fault]:
-    """Heal the faults an earlier, killed run left in force on this lab.
+def heal_leftovers(lab: Lab, kind: str, ledger: FaultLedger | None = None, **options) -> list[Fault]:
+    """Heal the faults an earlier, killed run left in force on this lab, for every kind of target.
 
     A sim lab lives inside the process that ran it, so a fault recorded by a dead process died with
-    its lab: it is dropped from the ledger (and reported). Faults of a live process belong to a
-    run still going on and are left alone.
+    its lab: it is dropped from the ledger (and reported); faults of a live process belong to a run
+    still going on and are left alone. A lab reached by commands keeps its ledger on the lab: the
+    recorded heals are run there (harness.targets.sparc).
     """
+    if kind == "sparc":
+        from harness.targets.sparc import SparcTarget
+
+        target = SparcTarget.open(lab, "alternateio", 0, apply_timing=False, **options)
+        try:
+            return target.healed_leftovers
+        finally:
+            target.release()
+    ledger = ledger or FaultLedger.for_lab(lab.name, kind)
     healed = []
     for entry in ledger._read():
         fault = Fault(entry["kind"], entry["where"])
@@ -49,4 +75,4 @@ def heal_leftovers(lab: Lab, kind: str, ledger: FaultLedger) -> list[Fault]:
     return healed
 
 
-__all__ = ["open_target", "heal_leftovers", "Target", "InfrastructureError"]
+__all__ = ["open_target", "heal_leftovers", "Target", "InfrastructureError", "BadLabInput"]

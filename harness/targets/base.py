@@ -1,8 +1,19 @@
 """The `Target` API: one way to look at and break a lab, whatever runs it (sim, kvm, sparc).
 
-Suites and the scenario runner talk only to this API. A target knows its clock (virtual seconds in
-`sim`, wall seconds elsewhere), keeps a timeline of everything it saw or did, and injects and heals
-faults through the fault ledger so that nothing it broke outlives a run.
+Suites, the operator procedures, the oracle and the judge use only this API, and it asks only what a
+lab reached by commands can answer:
+
+- `snapshot()`: the whole cluster and its domains at one instant (harness.targets.snapshot);
+- `wait_for(condition, timeout)`: let the lab run until a snapshot satisfies the condition;
+- `timeline`: events with times on the target's clock, fed by the target's event source (the
+  engine in-process on `sim`; diffs of polled snapshots and the engine log on labs reached by
+  commands); the judge reads it by time windows (`timeline.since(t)`), never by position;
+- `timing()`: the resource types' timing as the cluster runs it, from which the judge derives
+  how long to watch (harness.timing.Windows);
+- `run(system, argv)`: a command as typed on a system; `disk_pools()`; `engine_log(since)`;
+  `guest_io_outages(...)` where the target can measure guest I/O (capability "guest_io");
+- `inject`/`heal`/`heal_all`: faults of the catalogue, through the fault ledger so that nothing a
+  run broke outlives it (written before the lab is touched, dropped after the repair).
 """
 
 from __future__ import annotations
@@ -10,20 +21,29 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable
 
-from harness.faults import Fault, FaultLedger
+from harness.faults import Fault
 from harness.inventory import Lab
+from harness.targets.snapshot import Snapshot
 from harness.timeline import Timeline
+from harness.timing import LabTiming
 
 
 class InfrastructureError(Exception):
     """The lab cannot be used (unreachable, baseline not reached): exit 3, not a product failure."""
 
 
+class BadLabInput(Exception):
+    """What the run was asked to do does not fit the lab (wrong credentials, a --where naming
+    nothing there, a bad template): exit 2, and nothing was sent that changes the lab."""
+
+
 class Target(abc.ABC):
     kind: str = "?"
     clock_kind: str = "real"
+    capabilities: frozenset[str] = frozenset()  # "guest_io": guest I/O outages are measured
+    poll_s: float = 5.0  # how often (clock seconds) a target reached by commands looks at the lab
 
-    def __init__(self, lab: Lab, monitor: str, seed: int, ledger: FaultLedger) -> None:
+    def __init__(self, lab: Lab, monitor: str, seed: int, ledger) -> None:
         self.lab = lab
         self.monitor = monitor
         self.seed = seed
@@ -37,52 +57,47 @@ class Target(abc.ABC):
     def now(self) -> float: ...
 
     @abc.abstractmethod
-    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
-        """Let the lab run until `predicate()` holds or `timeout` clock seconds pass."""
+    def wait_for(self, condition: Callable[[Snapshot], bool], timeout: float) -> Snapshot | None:
+        """Let the lab run until a snapshot satisfies `condition` (that snapshot is returned) or
+        `timeout` clock seconds pass (None)."""
 
-    def wait(self, seconds: float) -> None:
-        self.wait_until(lambda: False, seconds)
+    def wait(self, seconds: float) -> Snapshot:
+        """Let the lab run for `seconds` (watching it: events reach the timeline); the last snapshot."""
+        self.wait_for(lambda _: False, seconds)
+        return self.snapshot()
 
-    # -- cluster and domain state --------------------------------------------------------------------
+    # -- the lab's state ----------------------------------------------------------------------------
     @abc.abstractmethod
-    def group_state(self, group: str, system: str) -> str: ...
-
-    @abc.abstractmethod
-    def resource_state(self, resource: str, system: str) -> str: ...
-
-    @abc.abstractmethod
-    def system_state(self, system: str) -> str: ...
-
-    @abc.abstractmethod
-    def domain_state(self, node: str, domain: str) -> str:
-        """`ldm` state (active, bound, inactive) of a domain on a physical node; "" when undefined."""
-
-    @abc.abstractmethod
-    def guest_io_outages(self, guest: str, t0: float, t1: float) -> list[tuple[float, float]]:
-        """Intervals within [t0, t1] when the guest had no storage or no network path."""
+    def snapshot(self) -> Snapshot: ...
 
     @abc.abstractmethod
     def run(self, system: str, argv: list[str]) -> tuple[int, str, str]:
         """Run a command as on `system` (hastatus, hagrp, ldm, zpool, dladm, ...)."""
 
     @abc.abstractmethod
-    def engine_log(self, since: float = 0.0) -> list[str]: ...
+    def timing(self) -> LabTiming:
+        """The timing attributes of the resource types as the cluster runs them now."""
 
+    @abc.abstractmethod
     def disk_pools(self) -> dict[str, str]:
-        """`SYSTEM:DISK` -> pool on it, for the oracle's disk_offline rule."""
-        return {}
+        """`SYSTEM:DISK` -> pool on it, for the oracle's disk_offline rule (no silent default)."""
 
-    def groups_online(self, group: str) -> list[str]:
-        return [s for s in self.lab.config.groups[group].system_list if self.group_state(group, s) == "ONLINE"]
+    def guest_io_outages(self, guest: str, t0: float, t1: float) -> list[tuple[float, float]]:
+        """Intervals within [t0, t1] when the guest had no storage or no network path."""
+        raise NotImplementedError(f"the {self.kind} target does not measure guest I/O")
 
-    # -- cluster commands the harness needs to restore a steady state ------------------------------------
-    def hagrp(self, *args: str) -> tuple[int, str, str]:
-        return self.run(self.any_running_system(), ["hagrp", *args])
+    def engine_log(self, since: float = 0.0) -> list[str]:
+        return []
 
-    def any_running_system(self) -> str:
+    # -- cluster commands the operator procedures need ------------------------------------------------
+    def hagrp(self, *args: str, snap: Snapshot | None = None) -> tuple[int, str, str]:
+        return self.run(self.any_running_system(snap), ["hagrp", *args])
+
+    def any_running_system(self, snap: Snapshot | None = None) -> str:
+        snap = snap or self.snapshot()
         for node in self.lab.nodes:
             for s in node.systems:
-                if self.system_state(s) == "RUNNING":
+                if snap.running(s):
                     return s
         raise InfrastructureError("no cluster system is RUNNING")
 
@@ -93,14 +108,19 @@ class Target(abc.ABC):
     @abc.abstractmethod
     def _heal(self, fault: Fault) -> None: ...
 
+    def _heal_recipe(self, fault: Fault) -> list[dict] | None:
+        """What the ledger should keep to heal `fault` without this process (commands targets)."""
+        return None
+
     def inject(self, fault: Fault) -> None:
         """Record the fault in the ledger, then break the lab."""
-        self.ledger.record(fault)
+        self.ledger.record(fault, heal=self._heal_recipe(fault))
         try:
             self._inject(fault)
-        except Exception:
+        except BaseException:
             self.ledger.drop(fault)
             raise
+        self.ledger.confirm(fault)
         self.active_faults.append(fault)
         self.timeline.add(self.now(), "fault", str(fault), fault.system)
 

@@ -14,12 +14,13 @@ def test_altio_target_is_a_freshly_booted_sim_lab_per_test(pytester, altio_env):
         from harness.scenarios import ldom_location, steady_problems
 
         def test_first(altio_target, altio_topology):
-            where = ldom_location(altio_target, altio_topology)
+            snap = altio_target.snapshot()
+            where = ldom_location(snap, altio_topology)
             node = altio_topology.node_of(where).name
             observe("first", kind=altio_target.kind, clock=altio_target.clock_kind, ldom=where,
                     controls=altio_topology.control_systems(), problems=steady_problems(
-                        altio_target, altio_topology, where),
-                    guest=altio_target.domain_state(node, altio_topology.guest), id=id(altio_target.sim))
+                        snap, altio_topology, where),
+                    guest=snap.domain(node, altio_topology.guest), id=id(altio_target.sim))
             altio_target.wait(7200)  # a long wait: the next test must not inherit this lab's clock
 
         def test_second(altio_target):

@@ -67,27 +67,22 @@ def test_altio_row_labels_the_allure_result(pytester, altio_env):
             ("monitor", "legacy-primary-only")} <= labels
 
 
-def test_destructive_scenarios_on_a_shared_lab_need_allow_destructive(pytester, altio_env):
-    """kvm is a shared lab (and not available in this version): the fixture refuses a destructive
-    scenario before touching anything, and reports the missing lab as an infrastructure error."""
+def test_destructive_scenarios_on_a_shared_lab_need_consent(pytester, altio_env):
+    """kvm is a shared lab (and not available in this version): a destructive scenario is not run
+    without the inventory's consent (reported as not run, never as a verdict), and the missing lab is
+    an infrastructure error."""
     result = pytester.runpytest_subprocess(*FAST, str(MATRIX_SUITE), "--lab", str(LAB_2NODE), "--target", "kvm",
-                                           "-k", "S1 or D3", "-rE")
-    result.assert_outcomes(errors=4)
+                                           "-k", "S1 or D3", "-rsE")
+    result.assert_outcomes(errors=2, skipped=2)
     out = result.stdout.str()
     assert "Traceback" not in out and "InfrastructureError" not in out
+    assert ("SKIPPED [2]" in out and "destructive scenario not run on the shared kvm lab seed-2node: its "
+            "inventory does not allow it (sparc.destructive: true)" in out)
     sections = _error_sections(out)
     for node in ("node1", "node2"):
-        assert sections[f"D3[{node}]"] == ["destructive test on the shared kvm lab seed-2node: pass --allow-destructive"]
         [line] = sections[f"S1[{node}/primary{node[-1]}-strsg]"]
         assert line.startswith("infrastructure error: the kvm target is not available"), line
     assert not altio_env.ledgers.exists() or altio_env.ledger(target="kvm") == []
-
-    allowed = pytester.runpytest_subprocess(*FAST, str(MATRIX_SUITE), "--lab", str(LAB_2NODE), "--target", "kvm",
-                                            "-k", "D3", "-rE", "--allow-destructive")
-    allowed.assert_outcomes(errors=2)
-    assert "pass --allow-destructive" not in allowed.stdout.str()
-    for lines in _error_sections(allowed.stdout.str()).values():
-        assert len(lines) == 1 and lines[0].startswith("infrastructure error: the kvm target is not available")
 
 
 def _error_sections(out: str) -> dict[str, list[str]]:

@@ -1,10 +1,10 @@
-"""Fault catalogue and the fault ledger.
+"""The fault ledger of a lab kept by the runner's machine (sim labs, and the local side of others).
 
-A fault is a kind from DESIGN.md's catalogue and a place: `SYSTEM` (domain_kill, node_power_off) or
-`SYSTEM:OBJECT` (nic_pull, disk_offline, zpool_offline). Every fault is written to the ledger on disk
-*before* it is injected and removed only *after* its heal succeeded, so a run killed half-way (SIGKILL,
-a lost SSH session) leaves a record of what is still broken; `altio-hil heal` and the start of every
-session heal those leftovers (Jepsen's "final heal that always runs").
+Every fault is written to the ledger on disk *before* it is injected and removed only *after* its
+heal succeeded, so a run killed half-way (SIGKILL, a lost SSH session) leaves a record of what is
+still broken; `altio-hil heal` and the start of every session heal those leftovers (Jepsen's "final
+heal that always runs"). Labs reached by commands keep their ledger on the lab itself
+(harness/targets/lab_ledger.py) so that a run from any machine sees it.
 """
 
 from __future__ import annotations
@@ -15,49 +15,9 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from emulators.ovm.faults import FAULT_KINDS as _KINDS
-from emulators.ovm.faults import FaultPlace
-
-_DESCRIPTIONS = {
-    "nic_pull": "SYSTEM:NIC — the physical NIC of a service domain loses its link",
-    "disk_offline": "SYSTEM:DISK — a disk of a service domain goes offline",
-    "zpool_offline": "SYSTEM:POOL — a zpool of a service domain can no longer be opened",
-    "domain_kill": "SYSTEM — a control, alternate or guest domain stops at once",
-    "node_power_off": "SYSTEM — the physical node holding SYSTEM loses power",
-}
-# the catalogue is the platform's (DESIGN.md); the harness adds what each kind means to a person
-FAULT_KINDS: dict[str, str] = {k: _DESCRIPTIONS[k] for k in _KINDS}
-NEEDS_OBJECT = {"nic_pull", "disk_offline", "zpool_offline"}
-
-
-class FaultSpecError(ValueError):
-    """A fault that cannot be: unknown kind, malformed place."""
-
-
-@dataclass(frozen=True, order=True)
-class Fault(FaultPlace):
-    """A fault to inject: a kind of the catalogue and its place."""
-
-    kind: str
-    where: str
-
-    def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise FaultSpecError(f"unknown fault kind '{self.kind}'; valid kinds: {', '.join(FAULT_KINDS)}")
-        has_object = ":" in self.where
-        if self.kind in NEEDS_OBJECT and not has_object:
-            raise FaultSpecError(f"{self.kind} needs --where SYSTEM:OBJECT ({FAULT_KINDS[self.kind]})")
-        if self.kind not in NEEDS_OBJECT and has_object:
-            raise FaultSpecError(f"{self.kind} takes --where SYSTEM, not '{self.where}'")
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.where}"
-
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "where": self.where}
+from harness.faults.catalogue import Fault
 
 
 def default_ledger_dir() -> Path:
@@ -103,9 +63,19 @@ class FaultLedger:
     def entries(self) -> list[Fault]:
         return [Fault(e["kind"], e["where"]) for e in self._read()]
 
-    def record(self, fault: Fault) -> None:
+    def record(self, fault: Fault, heal: list[dict] | None = None) -> None:
+        """Write `fault` down before it is injected ("injecting" until `confirm`); `heal` is how to
+        repair it without this process, for targets that can say so."""
         with self._locked() as entries:
-            entries.append({**asdict(fault), "pid": os.getpid(), "since": time.time()})
+            entries.append({**fault.to_json(), "pid": os.getpid(), "since": time.time(), "state": "injecting",
+                            **({"heal": heal} if heal else {})})
+
+    def confirm(self, fault: Fault) -> None:
+        """The fault is in force (its injection finished)."""
+        with self._locked() as entries:
+            for e in entries:
+                if e["kind"] == fault.kind and e["where"] == fault.where and e.get("pid") == os.getpid():
+                    e["state"] = "in force"
 
     def drop(self, fault: Fault, pid: int | None = None) -> None:
         """Forget one record of `fault`: the one of process `pid` when given, else preferably this
