@@ -13,6 +13,11 @@ the control domain) comes from the inventory, everything else from the cluster c
   service group with one vdisk path per service domain of that group.
 
 `LabSpec` is plain data (JSON-serialisable) so that the harness can hand it to a lab daemon.
+
+A lab is driven as a real one is, by commands typed on its systems (`SimLab.run_command`): the ha*
+commands on cluster systems, `ldm` in control domains, `zpool`, `dladm`, `ifconfig`, `luxadm`,
+`hostname`, `uname` in every Solaris domain (`EMULATED_COMMANDS`), and `tail`/`cat`/`wc` of the
+engine log (/var/VRTSvcs/log/engine_A.log) on cluster systems.
 """
 
 from __future__ import annotations
@@ -24,13 +29,23 @@ from pathlib import Path
 from agents.alternateio import MONITORS
 from emulators.clock import Clock
 from emulators.ovm import FaultError, Platform, bundled_agents, run_dladm, run_ldm, run_zpool
+from emulators.ovm.sysadmin import run_hostname, run_ifconfig, run_luxadm, run_uname
 from emulators.vcs import commands as vcs_commands
 from emulators.vcs.config import load
 from emulators.vcs.config.model import Config, Group
 from emulators.vcs.engine import Engine
 from emulators.vcs.group_control import EngineGroupControl
+from emulators.vcs.logfile import run_cat, run_tail, run_wc
 
-VCS_COMMANDS = {"hastatus", "hagrp", "hares", "hasys", "haconf"}
+VCS_COMMANDS = {"hastatus", "hagrp", "hares", "hasys", "haconf", "hatype"}
+_PLATFORM_COMMANDS = {"ldm": run_ldm, "zpool": run_zpool, "dladm": run_dladm, "ifconfig": run_ifconfig,
+                      "luxadm": run_luxadm, "hostname": run_hostname, "uname": run_uname}
+_LOG_READERS = {"tail": run_tail, "cat": run_cat, "wc": run_wc}
+# Every program `SimLab.run_command` answers, for the lab shell to put shims on the PATH. `tail`,
+# `cat` and `wc` of the engine log are answered too (in-process callers), but a lab shell uses the
+# real ones on a real log file, so they are not listed.
+EMULATED_COMMANDS: tuple[str, ...] = ("hastatus", "hagrp", "hares", "hasys", "haconf", "hatype", "ldm", "zpool",
+                                      "dladm", "ifconfig", "luxadm", "hostname", "uname")
 
 
 @dataclass(frozen=True)
@@ -243,19 +258,23 @@ class SimLab:
     # -- what a person or the harness does to the lab -----------------------------------------------
 
     def run_command(self, system: str, argv: list[str]) -> tuple[int, str, str]:
-        prog = argv[0] if argv else ""
+        """What `argv` prints on `system`: the programs of `EMULATED_COMMANDS`, and `tail`/`cat`/`wc`
+        of the engine log on a cluster system. argv[0] may be a path (/usr/sbin/ifconfig)."""
+        prog = argv[0].rsplit("/", 1)[-1] if argv else ""
         if system not in self.config.systems and system not in self.platform.systems():
             return 2, "", f"no such system '{system}' in lab {self.spec.name}\n"
         if prog in VCS_COMMANDS:
             if system not in self.config.systems:  # a guest domain runs no cluster software
                 return 127, "", f"bash: {prog}: command not found\n"
             return vcs_commands.run(self.engine, argv)
-        if prog == "ldm":
-            return run_ldm(self.platform, system, argv[1:])
-        if prog == "zpool":
-            return run_zpool(self.platform, system, argv[1:])
-        if prog == "dladm":
-            return run_dladm(self.platform, system, argv[1:])
+        if prog in _PLATFORM_COMMANDS:
+            return _PLATFORM_COMMANDS[prog](self.platform, system, argv[1:])
+        if prog in _LOG_READERS:
+            # the engine log exists on cluster systems only: in a guest the path names no file
+            reader = _LOG_READERS[prog]
+            if system not in self.config.systems:
+                return reader([], argv[1:], log_path=None)
+            return reader(self.engine.log_lines, argv[1:])
         return 127, "", f"bash: {prog}: command not found\n"
 
     def inject(self, kind: str, where: str) -> str:
@@ -277,4 +296,4 @@ class SimLab:
         return [(f.kind, f.where) for f in self.platform.faults()]
 
 
-__all__ = ["LabSpec", "NodeSpec", "SimLab", "GuestPlan", "plan_guests", "FaultError"]
+__all__ = ["EMULATED_COMMANDS", "LabSpec", "NodeSpec", "SimLab", "GuestPlan", "plan_guests", "FaultError"]

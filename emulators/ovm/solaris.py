@@ -1,5 +1,8 @@
 """`zpool` and `dladm` of a Solaris domain, in process: argv -> (exit code, stdout, stderr).
 
+In a service domain `zpool` shows the domain's pools; in a guest domain, its root pool over its
+virtual disks (see "a guest's root pool" below).
+
 Layouts follow reference/captures/ (zpool-status.*, dladm-show-phys, dladm-show-link). The zpool
 status texts (status/action/see lines) are the ones ZFS prints for devices taken offline by the
 administrator (a degraded pool), devices that cannot be opened with sufficient replicas
@@ -17,11 +20,15 @@ from emulators.ovm.model import (
     Node,
     Platform,
     PlatformError,
+    Vdisk,
     Zpool,
     leaf_state,
     pool_health,
     stable_hex,
+    storage_ok,
     vdev_state,
+    vdisk_mpgroup,
+    vdisk_path_ok,
     vnet_ok,
 )
 
@@ -60,6 +67,8 @@ def run_zpool(platform: Platform, system: str, argv: Sequence[str]) -> Result:
         return 2, "", "missing command\n" + _ZPOOL_USAGE
     cmd, rest = args[0], args[1:]
     try:
+        if dom.role == "guest":
+            return _guest_zpool(dom, cmd, rest)
         if cmd == "status":
             return _zpool_status(dom, rest)
         if cmd == "list":
@@ -138,13 +147,17 @@ def _status_lines(dom: Domain, pool: Zpool) -> list[str]:
         for d in top.disks:
             ls = leaf_state(dom, pool, d)
             rows.append((4, d, ls, "cannot open" if ls == "UNAVAIL" else ""))
+    return out + _config_table(rows)
+
+
+def _config_table(rows: Sequence[tuple[int, str, str, str]]) -> list[str]:
+    """The config: table of `zpool status` from (depth, name, state, note) rows, and the errors line."""
     width = max(10, *(depth + len(name) for depth, name, _, _ in rows))
-    out.append(f"\t{'NAME':<{width}}  {'STATE':<8} {'READ':>5} {'WRITE':>5} {'CKSUM':>5}")
+    out = [f"\t{'NAME':<{width}}  {'STATE':<8} {'READ':>5} {'WRITE':>5} {'CKSUM':>5}"]
     for depth, name, st, note in rows:
         line = f"\t{'':<{depth}}{name:<{width - depth}}  {st:<8} {'0':>5} {'0':>5} {'0':>5}"
         out.append(f"{line}  {note}" if note else line)
-    out += ["", "errors: No known data errors"]
-    return out
+    return out + ["", "errors: No known data errors"]
 
 
 def zpool_status_text(dom: Domain, pools: Sequence[Zpool]) -> str:
@@ -286,6 +299,115 @@ def _zpool_export(dom: Domain, args: Sequence[str]) -> Result:
         except PlatformError as exc:
             return 1, "", f"{exc}\n"
     return 0, "", ""
+
+
+# ---------------------------------------------------------------------------- a guest's root pool
+#
+# A guest domain boots from a root pool `rpool` over its virtual disks: one disk per mpgroup (the
+# guest sees one device however many paths the mpgroup has; a vdisk outside any mpgroup is a disk
+# of its own), named c0dNs0 after the first vdisk of the group. The pool is ONLINE while every
+# mpgroup has a working path (`storage_ok`); a disk without one has failed with I/O errors and the
+# pool is UNAVAIL with the status ZFS prints for I/O failures (ZFS-8000-HC, as in
+# reference/captures/zpool-status.unavail.1.txt). The pool lives only in the guest's view: it is
+# no Zpool of the platform (no fault point, not in `ldm` output nor in service domains).
+
+GUEST_ROOT_POOL = "rpool"
+_RPOOL_SPACE = {"size": "29.8G", "alloc": "9.61G", "free": "20.1G", "cap": "32%"}
+
+
+def guest_root_disks(dom: Domain) -> list[tuple[str, bool]]:
+    """(device, working) of the guest's root pool, in vdisk order."""
+    first: dict[str, Vdisk] = {}
+    working: dict[str, bool] = {}
+    for vdisk in sorted(dom.vdisks.values(), key=lambda v: v.id):
+        key = vdisk_mpgroup(dom, vdisk) or f"\0{vdisk.name}"
+        first.setdefault(key, vdisk)
+        working[key] = working.get(key, False) or vdisk_path_ok(dom, vdisk)
+    return [(f"c0d{first[k].id}s0", working[k]) for k in first]
+
+
+def _rpool_health(dom: Domain) -> str:
+    return "ONLINE" if storage_ok(dom) else "UNAVAIL"
+
+
+def _rpool_status(dom: Domain) -> str:
+    health = _rpool_health(dom)
+    out = [f"  pool: {GUEST_ROOT_POOL}", f" state: {health}"]
+    if health != "ONLINE":
+        out += ["status: One or more devices are faulted in response to IO failures.",
+                "action: Make sure the affected devices are connected, then run 'zpool clear'.",
+                "   see: http://www.sun.com/msg/ZFS-8000-HC"]
+    out += [" scrub: none requested", "config:", ""]
+    rows = [(0, GUEST_ROOT_POOL, health, "insufficient replicas" if health != "ONLINE" else "")]
+    rows += [(2, dev, "ONLINE" if ok else "UNAVAIL", "" if ok else "cannot open")
+             for dev, ok in guest_root_disks(dom)]
+    return "\n".join(out + _config_table(rows)).expandtabs(8) + "\n"
+
+
+def _guest_zpool(dom: Domain, cmd: str, args: Sequence[str]) -> Result:
+    """`zpool` in a guest domain: its root pool only."""
+    has_pool = bool(dom.vdisks)
+    health = _rpool_health(dom)
+    if cmd == "status":
+        opts, names = _options(args, "vxD")
+        missing = [n for n in names if n != GUEST_ROOT_POOL or not has_pool]
+        if missing:
+            return 1, "", "".join(f"cannot open '{n}': no such pool\n" for n in missing)
+        if not has_pool:
+            return 0, "no pools available\n", ""
+        if "x" in opts and health == "ONLINE":
+            return 0, (f"pool '{GUEST_ROOT_POOL}' is healthy\n" if names else "all pools are healthy\n"), ""
+        return 0, _rpool_status(dom), ""
+    if cmd == "list":
+        opts, names = _options(args, "H", with_value="o")
+        fields = opts["o"].split(",") if "o" in opts else list(_LIST_FIELDS)
+        bad = [f for f in fields if f not in _LIST_FIELDS]
+        if bad:
+            raise _Bad(f"bad property list: invalid property '{bad[0]}'")
+        missing = [n for n in names if n != GUEST_ROOT_POOL or not has_pool]
+        if missing:
+            return 1, "", "".join(f"cannot open '{n}': no such pool\n" for n in missing)
+        values = {"name": GUEST_ROOT_POOL, "health": health, "altroot": "-",
+                  **{k: (v if health == "ONLINE" else "-") for k, v in _RPOOL_SPACE.items()}}
+        row = [values[f] for f in fields]
+        if "H" in opts:
+            return 0, ("\t".join(row) + "\n") if has_pool else "", ""
+        if not has_pool:
+            return 0, "no pools available\n", ""
+        header = [f.upper() for f in fields]
+        widths = [max(len(h), len(c)) for h, c in zip(header, row, strict=True)]
+        right = {"size", "alloc", "free", "cap"}
+
+        def fmt(cells: list[str]) -> str:
+            return "  ".join(c.rjust(w) if f in right else c.ljust(w)
+                             for c, w, f in zip(cells, widths, fields, strict=True)).rstrip()
+
+        return 0, fmt(header) + "\n" + fmt(row) + "\n", ""
+    if cmd in ("clear", "export", "offline", "online"):
+        _, ops = _options(args, "Ffte")
+        if not ops:
+            raise _Bad("missing pool name")
+        if ops[0] != GUEST_ROOT_POOL or not has_pool:
+            return 1, "", f"cannot open '{ops[0]}': no such pool\n"
+        if cmd == "clear":
+            return (0, "", "") if health == "ONLINE" else (1, "", f"cannot clear errors for {GUEST_ROOT_POOL}: "
+                                                                  "I/O error\n")
+        if cmd == "export":
+            return 1, "", f"cannot unmount '/': Device busy\ncannot export '{GUEST_ROOT_POOL}': pool is busy\n"
+        devices = {dev: ok for dev, ok in guest_root_disks(dom)}
+        if len(ops) < 2:
+            raise _Bad("missing device name")
+        if ops[1] not in devices:
+            return 1, "", f"cannot {cmd} {ops[1]}: no such device in pool\n"
+        if cmd == "offline":
+            return 1, "", f"cannot offline {ops[1]}: no valid replicas\n"
+        if not devices[ops[1]]:
+            return 0, (f"warning: device '{ops[1]}' onlined, but remains in faulted state\n"
+                       "use 'zpool replace' to replace devices that are no longer present\n"), ""
+        return 0, "", ""
+    if cmd == "import":
+        return 1, "", "no pools available to import\n"
+    return 2, "", f"unrecognized command '{cmd}'\n" + _ZPOOL_USAGE
 
 
 # ------------------------------------------------------------------------------------------ dladm

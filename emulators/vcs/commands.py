@@ -3,6 +3,13 @@
 Output follows reference/captures/: the column layout of ``hastatus -sum``, ``|ONLINE|`` in the
 table form of ``hagrp -state`` and in the value ``hagrp -state G -sys S`` prints, resource values
 without pipes, and refusals as ``VCS WARNING V-16-1-nnnnn text`` on stderr with exit code 1.
+
+UMIs and texts verbatim from the captures: V-16-1-10369 ``Cluster not writable`` (a ``-modify``
+or ``haconf -dump -makero`` on a read-only configuration), V-16-1-10364 ``Cluster already
+writable``. Choices (no public capture found): V-16-1-10124 ``Type T does not exist``,
+V-16-1-10016 ``Attribute A does not exist for group|resource|type X``, V-16-1-10553 for a value
+that is not of the attribute's type. ``hatype -display`` uses the column widths of a public
+capture (``Application  NumThreads             1``: type 13, attribute 23).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ class UsageError(Exception):
 
 
 def run(engine: Engine, argv: list[str]) -> Result:
-    """Run one command line (argv[0] = hastatus | hagrp | hares | hasys | haconf)."""
+    """Run one command line (argv[0] = hastatus | hagrp | hares | hasys | haconf | hatype)."""
     if not argv:
         return 1, "", "VCS ERROR V-16-1-10000 no command given\n"
     name = argv[0].rsplit("/", 1)[-1]
@@ -536,6 +543,105 @@ _HARES: dict[str, Callable[[Engine, list[str]], str]] = {
 }
 
 
+# ---------------------------------------------------------------------- hatype
+_TYPE_TABLE = [13, 23]  # hatype -display: #Type(13) Attribute(23) Value, as "Application  NumThreads             1"
+
+
+def hatype(engine: Engine, args: list[str]) -> str:
+    """``hatype -list | -display | -value | -modify | -resources``: resource types and their static
+    (type-level) attributes; ``-modify`` needs ``haconf -makerw`` and reaches the engine at once
+    (`Engine.modify_type`)."""
+    if not args:
+        raise UsageError("hatype -list | -display [type ...] [-attribute attribute ...] | -value type attribute | "
+                         "-modify type attribute value ... | -resources type")
+    op, rest = args[0], args[1:]
+    handler = _HATYPE.get(op)
+    if handler is None:
+        raise UsageError(f"hatype: unknown option {op}")
+    return handler(engine, rest)
+
+
+def _type(engine: Engine, t: str) -> None:
+    if t not in engine.config.types:
+        raise EngineCommandError("V-16-1-10124", f"Type {t} does not exist")
+
+
+def _type_attr_def(engine: Engine, t: str, a: str) -> AttrDef:
+    """What `hatype` may read or change of type `t`: its own attributes, or a static one every type has."""
+    d = engine.config.types[t].attributes.get(a) or builtins.type_static_attr_defs.get(a)
+    if d is None:
+        raise EngineCommandError("V-16-1-10016", f"Attribute {a} does not exist for type {t}")
+    return d
+
+
+def _type_default(d: AttrDef) -> Any:
+    if d.default is not None:
+        return d.default
+    return {"vector": [], "keylist": [], "association": {}}.get(d.dimension, "")
+
+
+def _type_attr_rows(engine: Engine, t: str, assoc_sep: str = " ") -> list[tuple[str, str]]:
+    """(attribute, value) of the type-level attributes of `t`: every static attribute, the type's value
+    where it declares one, else the engine's built-in default."""
+    own = engine.config.types[t].attributes
+    names = sorted(set(builtins.type_static_attr_defs) | {a for a, d in own.items() if d.static})
+    return [(a, format_value(_type_default(_type_attr_def(engine, t, a)), assoc_sep)) for a in names]
+
+
+def _hatype_list(engine: Engine, args: list[str]) -> str:
+    if args:
+        raise UsageError("hatype -list")
+    return "".join(t + "\n" for t in sorted(engine.config.types))
+
+
+def _hatype_display(engine: Engine, args: list[str]) -> str:
+    opts, pos = _opts(args, {"-attribute": -1})
+    for t in pos:
+        _type(engine, t)
+    attrs = set(opts.get("-attribute", []))
+    out = [_cols(["#Type", "Attribute", "Value"], _TYPE_TABLE)]
+    for t in pos or sorted(engine.config.types):
+        out += [_cols([t, a, v], _TYPE_TABLE) for a, v in _type_attr_rows(engine, t, DISPLAY_ASSOC_SEP)
+                if not attrs or a in attrs]
+    return "\n".join(out) + "\n"
+
+
+def _hatype_value(engine: Engine, args: list[str]) -> str:
+    _, pos = _opts(args, {})
+    if len(pos) != 2:
+        raise UsageError("hatype -value type attribute")
+    t, a = pos
+    _type(engine, t)
+    return format_value(_type_default(_type_attr_def(engine, t, a))) + "\n"
+
+
+def _hatype_modify(engine: Engine, args: list[str]) -> str:
+    """``hatype -modify type attribute value ...`` (needs ``haconf -makerw``)."""
+    usage = "hatype -modify type attribute value ..."
+    t, a, words, s = _modify_args(args, usage)
+    if s is not None:
+        raise UsageError(usage)
+    _type(engine, t)
+    if not engine.writable:
+        raise EngineCommandError("V-16-1-10369", "Cluster not writable")
+    engine.modify_type(t, a, _typed(_type_attr_def(engine, t, a), words, f"{t}.{a}"))
+    return ""
+
+
+def _hatype_resources(engine: Engine, args: list[str]) -> str:
+    _, pos = _opts(args, {})
+    if len(pos) != 1:
+        raise UsageError("hatype -resources type")
+    _type(engine, pos[0])
+    return "".join(R.name + "\n" for _, R in engine.config.resources_of_type(pos[0]))
+
+
+_HATYPE: dict[str, Callable[[Engine, list[str]], str]] = {
+    "-list": _hatype_list, "-display": _hatype_display, "-value": _hatype_value, "-modify": _hatype_modify,
+    "-resources": _hatype_resources,
+}
+
+
 # ---------------------------------------------------------------------- hasys, haconf
 def hasys(engine: Engine, args: list[str]) -> str:
     if args[:1] == ["-list"]:
@@ -564,5 +670,5 @@ def haconf(engine: Engine, args: list[str]) -> str:
 
 
 _COMMANDS: dict[str, Callable[[Engine, list[str]], str]] = {
-    "hastatus": hastatus, "hagrp": hagrp, "hares": hares, "hasys": hasys, "haconf": haconf,
+    "hastatus": hastatus, "hagrp": hagrp, "hares": hares, "hasys": hasys, "haconf": haconf, "hatype": hatype,
 }

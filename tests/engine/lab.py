@@ -111,3 +111,15 @@ def seed_lab(seed: int = 0, start: bool = True) -> tuple[Engine, VirtualClock, d
         eng.start()
         assert eng.settle()
     return eng, clock, agents
+
+
+def sim_seed_lab(monitor_interval: int = 60, offline_monitor_interval: int = 300):
+    """The shipped seed lab (inventories/sim-2node: main.cf, two nodes) assembled as the sim target
+    does, with the inventory's timing, booted to its steady state on a virtual clock."""
+    from emulators.lab import LabSpec, NodeSpec, SimLab
+    spec = LabSpec("seed-2node", str(SEED_MAIN_CF),
+                   (NodeSpec("node1", "primary1", ("alternate1",)), NodeSpec("node2", "primary2", ("alternate2",))),
+                   {"MonitorInterval": monitor_interval, "OfflineMonitorInterval": offline_monitor_interval})
+    lab = SimLab(spec, VirtualClock())
+    assert lab.boot(), "the seed lab did not settle"
+    return lab

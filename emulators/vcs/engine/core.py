@@ -27,7 +27,8 @@ from agents.contract import (
     EntryContext,
     monitor_state,
 )
-from emulators.vcs.config.model import AttrValue, Config, Group
+from emulators.vcs.config import builtins
+from emulators.vcs.config.model import AttrDef, AttrValue, Config, Group
 
 from .attrs import SYSTEM_DEFAULTS, as_int, group_attr, resolve_resource_attrs
 from .dependencies import (
@@ -439,12 +440,35 @@ class Engine:
             rr.timer = None
         if not self._alive(s) or not self._ai(r, s, "Enabled"):
             return
-        name = "MonitorInterval" if rr.state == "ONLINE" and not rr.faulted else "OfflineMonitorInterval"
-        interval = self._ai(r, s, name)
+        interval = self._ai(r, s, self._interval_name(rr))
         if interval <= 0:
             return
         gen = rr.gen
+        rr.timer_from, rr.timer_interval = self.clock.now(), interval
         rr.timer = self.clock.call_later(interval, lambda: self._periodic(r, s, gen))
+
+    @staticmethod
+    def _interval_name(rr: ResourceRuntime) -> str:
+        return "MonitorInterval" if rr.state == "ONLINE" and not rr.faulted else "OfflineMonitorInterval"
+
+    def _rearm_monitors(self, type_name: str) -> None:
+        """A type's monitor intervals changed: every pending periodic monitor of its resources is due
+        one new interval after its current interval began (at once if that is already past), so
+        the new value counts from the cycle under way, and the cycles after it use it too."""
+        for (r, s), rr in self._rr.items():
+            if rr.timer is None or self._G(self._group_of[r]).resources[r].type != type_name:
+                continue
+            interval = self._ai(r, s, self._interval_name(rr))
+            if interval == rr.timer_interval:
+                continue
+            rr.timer.cancel()
+            rr.timer = None
+            if interval <= 0:
+                continue
+            gen = rr.gen
+            rr.timer_interval = interval
+            rr.timer = self.clock.call_at(max(self.clock.now(), rr.timer_from + interval),
+                                          lambda r=r, s=s, gen=gen: self._periodic(r, s, gen))
 
     def _periodic(self, r: str, s: str, gen: int) -> None:
         rr = self._rr[(r, s)]
@@ -1569,6 +1593,26 @@ class Engine:
             self._check_sys(G, system)
         _set_attr(G.resources[r].attributes, attr, value, system)
         self.reindex()
+
+    def modify_type(self, type_name: str, attr: str, value: Any) -> None:
+        """`hatype -modify`: set a type's value of a (static) attribute, the default every resource of
+        the type sees unless it overrides it. Refused while the configuration is read-only
+        (V-16-1-10369). Timing takes effect from the cycle under way: a changed MonitorInterval or
+        OfflineMonitorInterval re-arms the pending periodic monitors (`_rearm_monitors`); limits and
+        timeouts are read when next needed."""
+        if not self.writable:
+            raise EngineCommandError("V-16-1-10369", "Cluster not writable")
+        tdef = self.config.types.get(type_name)
+        if tdef is None:
+            raise EngineCommandError("V-16-1-10124", f"Type {type_name} does not exist")
+        current = tdef.attributes.get(attr) or builtins.type_static_attr_defs.get(attr)
+        if current is None:
+            raise EngineCommandError("V-16-1-10016", f"Attribute {attr} does not exist for type {type_name}")
+        static = current.static or attr in builtins.type_static_attr_defs
+        tdef.attributes[attr] = AttrDef(attr, current.datatype, current.dimension, value, static, current.loc)
+        self.reindex()
+        if attr in ("MonitorInterval", "OfflineMonitorInterval"):
+            self._rearm_monitors(type_name)
 
     def make_rw(self) -> None:
         if self.writable:

@@ -34,6 +34,8 @@ class ResourceRuntime:
     last_bad: float = float("-inf") # last fault/restart, for ConfInterval
     gen: int = 0                    # bumped to drop the result of an entry point in flight
     timer: Any = None               # the periodic monitor's timer
+    timer_from: float = 0.0         # when that timer's interval began
+    timer_interval: int = 0         # the interval it was armed with (MonitorInterval or OfflineMonitorInterval)
 
 
 @dataclass
