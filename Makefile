@@ -4,9 +4,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libvirt-dev pkg-config
+# what the tests need beyond the demo: a real OpenSSH server for the sparc-sim lab (tests start their own)
+TEST_APT_PACKAGES := openssh-server openssh-client
 STAMP := $(VENV)/.bootstrapped
 
-.PHONY: bootstrap demo test lint bench clean
+.PHONY: bootstrap test-deps demo test lint bench clean
 
 # Idempotent: apt packages (root only, skipped when present), venv, editable install, npm ci.
 bootstrap: $(STAMP)
@@ -27,7 +29,15 @@ $(STAMP): pyproject.toml package.json package-lock.json
 demo: bootstrap
 	$(BIN)/altio-hil run --report reports/demo
 
-test: bootstrap
+# Idempotent: installs only what is missing (root), else says what to install.
+test-deps:
+	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "apt: installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "test-deps: missing Debian packages:$$missing (run as root or install them)" >&2; exit 2; fi; \
+	fi
+
+test: bootstrap test-deps
 	$(BIN)/python -m pytest -q -n 2
 
 lint: bootstrap

@@ -21,6 +21,7 @@ Fixtures
   altio_report            Allure steps and attachments
   altio_scenario          the scenario a parametrized suite test plays (see `altio_matrix` marker)
   altio_record            record a results.json scenario dict
+  (altio_play, altio_save_timeline, altio_lab_faults: the suites' own, in the root conftest.py)
 
 Markers
   altio_matrix(NAME)      parametrize `altio_scenario` with the scenarios NAME ("failover", "combo")
@@ -459,27 +460,3 @@ def save_timeline_svg(config: pytest.Config, scenario_id: str, svg: str) -> str 
     name = "".join(c if c.isalnum() or c in "-_." else "_" for c in scenario_id) + ".svg"
     (directory / name).write_text(svg)
     return f"../timelines/{name}"  # relative to REPORT/html/, where summary.html lives
-
-
-@pytest.fixture
-def altio_play(request: pytest.FixtureRequest, altio_target, altio_oracle, altio_report, altio_record):
-    """Play a scenario on the target, attach its timeline, record it, and fail the test on a bad verdict."""
-    from harness.reporting import redact_main_cf
-    from harness.scenarios import play
-
-    def run(scenario) -> dict:
-        t0 = altio_target.now()
-        result = play(altio_target, altio_oracle, scenario, altio_report)
-        svg = altio_target.timeline.window(t0, altio_target.now()).to_svg(
-            f"{scenario.id} — {scenario.description}")
-        altio_report.attach("timeline", svg, "svg")
-        altio_report.attach("main.cf (UserNames redacted)", redact_main_cf(altio_target.lab.main_cf.read_text()))
-        svg_path = save_timeline_svg(request.config, scenario.id, svg)
-        altio_record({**result, "description": scenario.description,
-                      **({"timeline_svg": svg_path} if svg_path else {})})
-        if result["verdict"] == "error":
-            pytest.fail("infrastructure error: " + "; ".join(result["problems"]), pytrace=False)
-        assert result["verdict"] == "pass", "; ".join(result["problems"])
-        return result
-
-    return run

@@ -12,26 +12,10 @@ import time
 
 import pytest
 
-from harness.faults import Fault
-from harness.plugin import save_timeline_svg
 from harness.scenarios import Scenario, ldom_location, observe, restore, steady_problems, timings
 
 STEPS = 14
 MAX_FAULTS = 2
-
-
-def _catalogue(topo) -> list[Fault]:
-    """Every fault the schedule may draw, derived from the configuration."""
-    faults = []
-    for control in topo.control_systems():
-        node = topo.node_of(control)
-        for sg in topo.services[control].storage:
-            faults += [Fault("zpool_offline", f"{s}:{p}") for s in topo.serving_systems(sg) for p in topo.pools(sg, s)]
-        for sg in topo.services[control].network:
-            faults += [Fault("nic_pull", f"{s}:{n}") for s in topo.serving_systems(sg) for n in topo.nics(sg, s)]
-        faults += [Fault("domain_kill", a) for a in node.systems if a != control]
-        faults.append(Fault("domain_kill", control))
-    return sorted(set(faults))
 
 
 def _record(target, scenario, expected_json, observed, problems, t0, wall0, topo) -> dict:
@@ -49,11 +33,11 @@ def _record(target, scenario, expected_json, observed, problems, t0, wall0, topo
 
 
 @pytest.mark.altio_row("nemesis")
-def test_randomized_schedule(pytestconfig, altio_target, altio_oracle, altio_topology, altio_seed, altio_report,
-                             altio_record):
+def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_seed, altio_report,
+                             altio_record, altio_lab_faults, altio_save_timeline):
     target, oracle, topo = altio_target, altio_oracle, altio_topology
     rng = random.Random(altio_seed)
-    catalogue = _catalogue(topo)
+    catalogue = altio_lab_faults
     windows = oracle.windows
     log, failed = [], []
     t_start = target.now()
@@ -111,5 +95,5 @@ def test_randomized_schedule(pytestconfig, altio_target, altio_oracle, altio_top
     altio_report.attach("schedule", "\n".join(log) + "\n")
     svg = target.timeline.window(t_start, target.now()).to_svg(f"nemesis, seed {altio_seed}")
     altio_report.attach("timeline", svg, "svg")
-    save_timeline_svg(pytestconfig, f"nemesis-{altio_seed}", svg)
+    altio_save_timeline(f"nemesis-{altio_seed}", svg)
     assert not failed, "\n".join(failed)

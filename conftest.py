@@ -1,0 +1,63 @@
+"""What the fault-injection suites (suites/) share, on top of the altio-hil plugin's fixtures.
+
+The plugin (harness/plugin.py) is the pytest face of the harness: options, hooks and the fixtures
+that reach a lab (altio_target, altio_oracle, ...), usable by any project's suites. This file
+composes them the way this project's suites play a certification: play a scenario and judge it,
+keep its evidence (timeline picture, main.cf, session transcripts) in the report, and offer the
+faults the lab's configuration makes possible.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.faults import Fault
+
+
+@pytest.fixture
+def altio_save_timeline(request: pytest.FixtureRequest):
+    """save(scenario_id, svg) -> path of the picture beside results.json (None without a report dir)."""
+    from harness.plugin import save_timeline_svg
+
+    return lambda scenario_id, svg: save_timeline_svg(request.config, scenario_id, svg)
+
+
+@pytest.fixture
+def altio_play(altio_target, altio_oracle, altio_report, altio_record, altio_save_timeline):
+    """Play a scenario on the target, attach its timeline, record it, and fail the test on a bad verdict."""
+    from harness.reporting import redact_main_cf
+    from harness.scenarios import play
+
+    def run(scenario) -> dict:
+        t0 = altio_target.now()
+        result = play(altio_target, altio_oracle, scenario, altio_report)
+        svg = altio_target.timeline.window(t0, altio_target.now()).to_svg(
+            f"{scenario.id} — {scenario.description}")
+        altio_report.attach("timeline", svg, "svg")
+        altio_report.attach("main.cf (UserNames redacted)", redact_main_cf(altio_target.lab.main_cf.read_text()))
+        svg_path = altio_save_timeline(scenario.id, svg)
+        altio_record({**result, "description": scenario.description,
+                      **({"timeline_svg": svg_path} if svg_path else {})})
+        if result["verdict"] == "error":
+            pytest.fail("infrastructure error: " + "; ".join(result["problems"]), pytrace=False)
+        assert result["verdict"] == "pass", "; ".join(result["problems"])
+        return result
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def altio_lab_faults(altio_topology) -> list[Fault]:
+    """Every fault the lab's configuration offers a randomized schedule: each pool and NIC that a
+    storage or network group of AlternateIO uses, on every system serving it, and every I/O domain."""
+    topo = altio_topology
+    faults = []
+    for control in topo.control_systems():
+        node = topo.node_of(control)
+        for sg in topo.services[control].storage:
+            faults += [Fault("zpool_offline", f"{s}:{p}") for s in topo.serving_systems(sg) for p in topo.pools(sg, s)]
+        for sg in topo.services[control].network:
+            faults += [Fault("nic_pull", f"{s}:{n}") for s in topo.serving_systems(sg) for n in topo.nics(sg, s)]
+        faults += [Fault("domain_kill", a) for a in node.systems if a != control]
+        faults.append(Fault("domain_kill", control))
+    return sorted(set(faults))
