@@ -1,117 +1,350 @@
 """The lab daemon: one emulated lab on the real clock, answering on a unix socket.
 
-`altio-hil lab up` starts `python -m emulators.server SPEC.json SOCKET`; the daemon builds the lab
-(emulators.lab), runs its engine on a `RealClock` at the inventory's time scale, and serves
-newline-delimited JSON requests, one per connection:
+`altio-hil lab up` starts `python -m emulators.server SPEC.json SOCKET --lock LOCK --start-id ID
+[--front FRONT.json]`; the daemon takes the lab's lock (a second daemon of the same lab refuses to
+start), builds the lab (emulators.lab), runs its engine on a `RealClock` at the inventory's time
+scale, starts the SSH front of an emulated sparc lab (emulators.front) when given one, and serves
+newline-delimited JSON requests (at most 64 KiB), one per connection. Every request gets an
+answer `{"rc", "out", "err", ...}`; a malformed one gets rc 2 and says what is wrong:
 
-    {"op": "exec",   "system": "primary1", "argv": ["hastatus", "-sum"]}  -> {"rc", "out", "err"}
-    {"op": "fault",  "kind": "nic_pull", "where": "primary1:nxge3"}       -> {"rc", "out", "err"}
-    {"op": "heal",   "kind": ..., "where": ...} | {"op": "heal", "all": true}
-    {"op": "status"}                                                        -> {"rc", "out", "err"}
-    {"op": "ping"} / {"op": "stop"}
+    {"op": "ping"}                                  -> start_id, pid
+    {"op": "ready"}                                 -> rc 0 once the lab is steady (and its ports follow it)
+    {"op": "exec", "system": S, "argv": [...]}      -> what the command printed, its exit code
+    {"op": "resolve", "kind": K, "where": W}        -> where: W as the lab normalises it (nothing injected)
+    {"op": "fault", "kind": K, "where": W}          -> where (normalised)
+    {"op": "heal", "kind": K, "where": W} | {"op": "heal", "all": true}
+    {"op": "status"}                                -> faults in force (and the endpoints of a sparc lab)
+    {"op": "stop"}
+    {"op": "power", "node": N[, "state": "on"|"off"]}  -> power: On|Off (the ILOM's /SYS)
+    {"op": "break", "node": N}                      -> the control domain panics (ILOM dumpcore)
+    {"op": "console", "system": S}                  -> state: off|ok|booting|up, panic: bool
+    {"op": "boot", "system": S}                     -> `boot` at the OpenBoot prompt
+    {"op": "consoles", "system": S}                 -> ports: {"5000": system, ...} of S's node (vntsd)
 
 All lab work runs on the asyncio loop's thread, so the engine never sees two callers at once.
-The socket path is unlinked on exit; a daemon killed with SIGKILL leaves it behind, and the next
-`lab up` finds it dead (connection refused) and removes it (see `harness/lab_daemon.py`).
+SIGTERM (or `stop`) stops the daemon cleanly: socket, forwarders and sshd go. A daemon killed with
+SIGKILL leaves its socket behind; the lab lock tells the next `lab up` that nobody holds it.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
+import fcntl
 import json
 import os
 import signal
 import sys
+import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emulators.clock import RealClock
+from emulators.front.labdir import FrontSpec, LabLayout, open_private, read_private
 from emulators.lab import LabSpec, SimLab
+from emulators.ovm import FaultError
+from emulators.ovm.model import PlatformError
+
+if TYPE_CHECKING:
+    from emulators.front.service import FrontService
+
+MAX_REQUEST = 64 * 1024
+READ_TIMEOUT_S = 30.0
+EXIT_REFUSED, EXIT_INFRA = 1, 3
+
+# op -> (required fields, optional fields), each name -> type
+_STR, _BOOL, _ARGV = str, bool, list
+OPS: dict[str, tuple[dict[str, type], dict[str, type]]] = {
+    "ping": ({}, {}),
+    "ready": ({}, {}),
+    "status": ({}, {}),
+    "stop": ({}, {}),
+    "exec": ({"system": _STR, "argv": _ARGV}, {}),
+    "resolve": ({"kind": _STR, "where": _STR}, {}),
+    "fault": ({"kind": _STR, "where": _STR}, {}),
+    "heal": ({}, {"all": _BOOL, "kind": _STR, "where": _STR}),
+    "power": ({"node": _STR}, {"state": _STR}),
+    "break": ({"node": _STR}, {}),
+    "console": ({"system": _STR}, {}),
+    "boot": ({"system": _STR}, {}),
+    "consoles": ({"system": _STR}, {}),
+}
+
+
+def _bad(text: str) -> dict:
+    return {"rc": 2, "out": "", "err": f"{text}\n"}
+
+
+def request_problem(request: object) -> str | None:
+    """What is wrong with a decoded request, or None."""
+    if not isinstance(request, dict):
+        return f"a request is a JSON object, not {type(request).__name__}"
+    op = request.get("op")
+    if not isinstance(op, str) or op not in OPS:
+        return f"unknown request op {op!r} (ops: {', '.join(OPS)})"
+    required, optional = OPS[op]
+    for name in required:
+        if name not in request:
+            return f"{op}: missing field {name!r}"
+    for name, kind in {**required, **optional}.items():
+        if name in request and not isinstance(request[name], kind):
+            return f"{op}: field {name!r} must be a {kind.__name__}, not {json.dumps(request[name])}"
+    if op == "exec" and (not request["argv"] or not all(isinstance(a, str) for a in request["argv"])):
+        return "exec: argv must be a non-empty list of strings"
+    if op == "heal" and not request.get("all") and not ("kind" in request and "where" in request):
+        return "heal: give all: true, or kind and where"
+    if op == "power" and request.get("state") not in (None, "on", "off"):
+        return "power: state must be on or off"
+    return None
 
 
 class LabServer:
-    def __init__(self, lab: SimLab, socket_path: Path) -> None:
+    """Answers the requests of one lab's socket (see the module docstring)."""
+
+    def __init__(self, lab: SimLab, socket_path: Path, start_id: str = "", front: FrontService | None = None,
+                 stop: asyncio.Event | None = None) -> None:
         self.lab = lab
         self.socket_path = socket_path
-        self._stop = asyncio.Event()
+        self.start_id = start_id
+        self.front = front
+        self._stop = stop or asyncio.Event()
+        self._panicked: set[str] = set()  # control domains a break (dumpcore) took down
 
-    def handle(self, request: dict) -> dict:
-        op = request.get("op")
+    # -- requests ------------------------------------------------------------------------------------
+    def handle(self, request: object) -> dict:
+        problem = request_problem(request)
+        if problem is not None:
+            return _bad(problem)
+        assert isinstance(request, dict)
         try:
-            if op == "ping":
-                return {"rc": 0, "out": f"{self.lab.spec.name} up\n", "err": ""}
-            if op == "ready":
-                busy = self.lab.engine.busy()
-                return {"rc": 1 if busy else 0, "out": "settling\n" if busy else "steady\n", "err": ""}
-            if op == "exec":
-                rc, out, err = self.lab.run_command(str(request["system"]), [str(a) for a in request["argv"]])
-                return {"rc": rc, "out": out, "err": err}
-            if op == "fault":
-                return self._result(lambda: self.lab.inject(request["kind"], request["where"]))
-            if op == "heal":
-                if request.get("all"):
-                    return self._result(self.lab.heal_all)
-                return self._result(lambda: self.lab.heal(request["kind"], request["where"]))
-            if op == "status":
-                faults = self.lab.faults()
-                text = "".join(f"{k} {w}\n" for k, w in faults) or "no faults in force\n"
-                return {"rc": 0, "out": text, "err": ""}
-            if op == "stop":
-                self._stop.set()
-                return {"rc": 0, "out": "", "err": ""}
-            return {"rc": 2, "out": "", "err": f"unknown request {op!r}\n"}
-        except KeyError as exc:
-            return {"rc": 2, "out": "", "err": f"request is missing {exc}\n"}
+            return getattr(self, f"_op_{request['op']}")(request)
+        except (FaultError, PlatformError) as exc:
+            return _bad(str(exc))
+        except Exception as exc:  # noqa: BLE001 - an answer, never a silent close; the log has the rest
+            traceback.print_exc()
+            return {"rc": 1, "out": "", "err": f"internal error of the lab daemon: {exc!r}\n"}
 
-    @staticmethod
-    def _result(action) -> dict:
-        from emulators.ovm import FaultError
+    def _op_ping(self, _request: dict) -> dict:
+        return {"rc": 0, "out": f"{self.lab.spec.name} up\n", "err": "", "start_id": self.start_id,
+                "pid": os.getpid()}
 
-        try:
-            text = action()
-        except FaultError as exc:
-            return {"rc": 2, "out": "", "err": f"{exc}\n"}
-        return {"rc": 0, "out": (text or ""), "err": ""}
+    def _op_ready(self, _request: dict) -> dict:
+        busy = self.lab.engine.busy() or (self.front is not None and not self.front.in_sync())
+        return {"rc": 1 if busy else 0, "out": "settling\n" if busy else "steady\n", "err": ""}
 
+    def _op_exec(self, request: dict) -> dict:
+        rc, out, err = self.lab.run_command(request["system"], list(request["argv"]))
+        return {"rc": rc, "out": out, "err": err}
+
+    def _op_resolve(self, request: dict) -> dict:
+        return {"rc": 0, "out": "", "err": "", "where": self.normalise(request["kind"], request["where"])}
+
+    def normalise(self, kind: str, where: str) -> str:
+        """`where` as the platform records the fault (`primary1 ` -> primary1, node1 -> primary1)."""
+        from emulators.ovm.faults import _resolve
+
+        place, node, _dom, _obj = _resolve(self.lab.platform, kind, where)
+        if kind == "node_power_off" and node.control is not None:
+            return node.control.hostname
+        return place
+
+    def _op_fault(self, request: dict) -> dict:
+        where = self.normalise(request["kind"], request["where"])
+        return {"rc": 0, "out": self.lab.inject(request["kind"], where), "err": "", "where": where}
+
+    def _op_heal(self, request: dict) -> dict:
+        if request.get("all"):
+            self._panicked.clear()
+            return {"rc": 0, "out": self.lab.heal_all(), "err": ""}
+        where = self.normalise(request["kind"], request["where"])
+        out = self.lab.heal(request["kind"], where)
+        self._panicked.discard(where)
+        return {"rc": 0, "out": out, "err": "", "where": where}
+
+    def _op_status(self, _request: dict) -> dict:
+        faults = self.lab.faults()
+        text = "".join(f"{k} {w}\n" for k, w in faults) or "no faults in force\n"
+        if self.front is not None:
+            text += self.front.status_text()
+        return {"rc": 0, "out": text, "err": ""}
+
+    def _op_stop(self, _request: dict) -> dict:
+        self._stop.set()
+        return {"rc": 0, "out": "", "err": ""}
+
+    # -- what an ILOM and a console do -----------------------------------------------------------------
+    def _op_power(self, request: dict) -> dict:
+        node = self.lab.platform.node(request["node"])
+        want = request.get("state")
+        if want == "off":
+            if not node.powered:
+                return {"rc": 1, "out": "", "err": "already stopped\n", "power": "Off"}
+            self.lab.inject("node_power_off", node.name)
+        elif want == "on":
+            if node.powered:
+                return {"rc": 1, "out": "", "err": "already started\n", "power": "On"}
+            try:
+                self.lab.heal("node_power_off", node.name)
+            except FaultError:  # off, but not by a fault in force: power it on all the same
+                node.power_on()
+        if want is not None and node.control is not None:
+            self._panicked.discard(node.control.hostname)
+        return {"rc": 0, "out": "", "err": "", "power": "On" if node.powered else "Off"}
+
+    def _op_break(self, request: dict) -> dict:
+        node = self.lab.platform.node(request["node"])
+        control = node.control
+        if not node.powered or control is None or control.state != "active":
+            return {"rc": 1, "out": "", "err": "the host is not running\n"}
+        self.lab.inject("domain_kill", control.hostname)
+        self._panicked.add(control.hostname)
+        return {"rc": 0, "out": "", "err": ""}
+
+    def _op_console(self, request: dict) -> dict:
+        system = request["system"]
+        node, dom = self.lab.platform.system(system)
+        if not node.powered:
+            state = "off"
+        elif dom.state != "active":
+            state = "ok"
+        elif dom.booting:
+            state = "booting"
+        else:
+            state = "up"
+        return {"rc": 0, "out": "", "err": "", "state": state,
+                "panic": state == "ok" and system in self._panicked}
+
+    def _op_boot(self, request: dict) -> dict:
+        system = request["system"]
+        node, dom = self.lab.platform.system(system)
+        if not node.powered or dom.state == "active":
+            return {"rc": 1, "out": "", "err": f"{system} is not at the ok prompt\n"}
+        if any(f.kind == "domain_kill" and f.where == system for f in self.lab.platform.faults()):
+            self.lab.heal("domain_kill", system)
+        else:
+            dom.start()
+        self._panicked.discard(system)
+        return {"rc": 0, "out": "", "err": ""}
+
+    def _op_consoles(self, request: dict) -> dict:
+        node, dom = self.lab.platform.system(request["system"])
+        ports = {}
+        if dom.role == "control" and dom.up:
+            ports = {str(d.cons_port): d.hostname for d in node.domains.values() if d.cons_port is not None}
+        return {"rc": 0, "out": "", "err": "", "ports": ports}
+
+    # -- the socket ----------------------------------------------------------------------------------
     async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            line = await reader.readline()
-            try:
-                request = json.loads(line)
-            except ValueError:
-                reply = {"rc": 2, "out": "", "err": "malformed request\n"}
-            else:
-                reply = self.handle(request)
+            reply = await self._read_request(reader)
             writer.write(json.dumps(reply).encode() + b"\n")
             await writer.drain()
+        except OSError:
+            pass  # the client went away
         finally:
             writer.close()
 
+    async def _read_request(self, reader: asyncio.StreamReader) -> dict:
+        try:
+            line = await asyncio.wait_for(reader.readuntil(b"\n"), READ_TIMEOUT_S)
+        except asyncio.LimitOverrunError:
+            await _discard_line(reader)
+            return _bad(f"request too large (over {MAX_REQUEST} bytes)")
+        except asyncio.IncompleteReadError as exc:
+            line = exc.partial  # the client closed its side without a newline
+        except TimeoutError:
+            return _bad(f"no request within {READ_TIMEOUT_S:.0f}s")
+        if len(line) > MAX_REQUEST + 1:
+            return _bad(f"request too large (over {MAX_REQUEST} bytes)")
+        if not line.strip():
+            return _bad("empty request")
+        try:
+            request = json.loads(line)
+        except ValueError as exc:
+            return _bad(f"malformed request (not JSON: {exc})")
+        return self.handle(request)
+
     async def serve(self) -> None:
-        if self.socket_path.exists():
-            self.socket_path.unlink()
-        server = await asyncio.start_unix_server(self._serve_one, path=str(self.socket_path))
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self._stop.set)
-        async with server:
-            await self._stop.wait()
-        if self.socket_path.exists():
-            self.socket_path.unlink()
+        if os.path.lexists(self.socket_path):
+            os.unlink(self.socket_path)
+        server = await asyncio.start_unix_server(self._serve_one, path=str(self.socket_path), limit=MAX_REQUEST)
+        try:
+            async with server:
+                await self._stop.wait()
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.socket_path)
+
+
+async def _discard_line(reader: asyncio.StreamReader, cap: int = 64 * 1024 * 1024) -> None:
+    """Read the rest of an over-size request, so that the answer is not lost to a reset."""
+    total = 0
+    with contextlib.suppress(TimeoutError, OSError):
+        while total < cap:
+            chunk = await asyncio.wait_for(reader.read(1 << 16), 10)
+            if not chunk or b"\n" in chunk:
+                return
+            total += len(chunk)
+
+
+def _take_lock(path: Path, start_id: str) -> int | None:
+    """Hold the lab's daemon lock for the life of this process; None when another daemon holds it."""
+    fd = open_private(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 200).decode(errors="replace").split()
+        os.close(fd)
+        print(f"emulators.server: another daemon of this lab holds {path} (pid {holder[0] if holder else '?'}); "
+              "refusing to start", file=sys.stderr, flush=True)
+        return None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()} {start_id}\n".encode(), 0)
+    return fd
+
+
+async def _run(spec: LabSpec, socket_path: Path, start_id: str, front_spec: FrontSpec | None) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    clock = RealClock(loop, scale=spec.time_scale)
+    lab = SimLab(spec, clock)
+    lab.boot()
+    front: FrontService | None = None
+    try:
+        if front_spec is not None:
+            from emulators.front.service import FrontService
+
+            front = FrontService(lab, LabLayout(socket_path.parent), front_spec)
+            await front.start()
+        await LabServer(lab, socket_path, start_id, front, stop).serve()
+    finally:
+        if front is not None:
+            await front.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    spec_path, socket_path = Path(argv[0]), Path(argv[1])
-    spec = LabSpec.from_json(spec_path.read_text())
+    from emulators.front.sshd import FrontError
 
-    async def run() -> None:
-        clock = RealClock(asyncio.get_running_loop(), scale=spec.time_scale)
-        lab = SimLab(spec, clock)
-        lab.boot()
-        await LabServer(lab, socket_path).serve()
-
+    parser = argparse.ArgumentParser(prog="python -m emulators.server", description="an emulated lab's daemon")
+    parser.add_argument("spec", type=Path)
+    parser.add_argument("socket", type=Path)
+    parser.add_argument("--lock", type=Path, help="the lab's daemon lock, held for the daemon's life")
+    parser.add_argument("--start-id", default="", help="identifies this daemon instance (fault ledger)")
+    parser.add_argument("--front", type=Path, help="front.json: serve the lab over SSH (emulated sparc)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     os.umask(0o077)
-    asyncio.run(run())
+    if args.lock is not None and _take_lock(args.lock, args.start_id) is None:
+        return EXIT_REFUSED
+    spec = LabSpec.from_json(read_private(args.spec))
+    front_spec = FrontSpec.from_json(read_private(args.front)) if args.front else None
+    try:
+        asyncio.run(_run(spec, args.socket, args.start_id, front_spec))
+    except FrontError as exc:
+        print(f"altio-hil lab {spec.name}: {exc}", file=sys.stderr, flush=True)
+        return EXIT_INFRA
     return 0
 
 

@@ -1,60 +1,210 @@
-"""Start, reach and stop emulated lab daemons (`altio-hil lab up|exec|shell|fault|heal|down`).
+"""Start, reach and stop emulated lab daemons (`altio-hil lab up|exec|shell|fault|heal|status|down`).
 
-One daemon per lab name, found through a unix socket under a per-user runtime directory. A socket
-that refuses connections belongs to a daemon that died (SIGKILL, reboot): `up` removes it and starts
-afresh. Faults injected into a daemon lab go through a fault ledger like any other target's, so
-`altio-hil heal` can repair them after the person who broke the lab went home.
+Every lab has a private directory (emulators.front.labdir) under the user's runtime directory:
+`ALTIO_HIL_RUNTIME`, else `$XDG_RUNTIME_DIR/altio-hil`, else `/tmp/altio-hil-$UID`, all mode 0700.
+One daemon per lab: `lab up` and `lab down` hold the lab's `up.lock` for their whole run, and the
+daemon holds `daemon.lock` for its lifetime, so a second daemon refuses to start. A daemon is only
+ever signalled once verified as this lab's (it holds that lock and its command line names this
+lab's spec), never on the word of a pid file.
+
+Faults sent with `lab fault` are written to the lab's ledger first, in the form the lab normalises
+them to, stamped with the daemon's start id: a fresh daemon starts an empty ledger, and
+`altio-hil heal` on a lab that went down says so and clears it.
+
+An inventory with `target: sparc` and `sparc.emulated: true` gets, on top, the SSH front of
+emulators.front: per-lab keys, an OpenSSH server on 127.0.0.1 and TCP forwarders on the
+inventory's ports, so that the harness's sparc target reaches the lab exactly as a real one.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import pwd
+import secrets
 import signal
+import socket
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
+from emulators.front.labdir import (
+    Endpoint,
+    FrontSpec,
+    LabLayout,
+    UnsafeDirectory,
+    lab_dir_name,
+    open_private,
+    private_dir,
+    read_private,
+    write_private,
+)
 from emulators.shim import SOCKET_ENV, SYSTEM_ENV, LabUnreachable, request
-from harness.faults import Fault, FaultLedger
-from harness.inventory import Lab
+from harness.faults import Fault
+from harness.inventory import InventoryError, Lab
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class LabDown(Exception):
-    """The lab's daemon is not running."""
+    """The lab's daemon is not running (or cannot be started): an infrastructure error (exit 3)."""
+
+
+class LabSetupError(InventoryError):
+    """The lab cannot be set up here as described (unsafe runtime directory, an inventory the
+    daemon cannot serve). Reported like an inventory problem: exit 2, nothing was changed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([message])
+
+
+class RuntimeDirError(LabSetupError):
+    """The runtime directory (or a lab's directory in it) is not a private directory of ours."""
 
 
 def runtime_dir() -> Path:
-    base = os.environ.get("ALTIO_HIL_RUNTIME") or os.path.join(tempfile.gettempdir(), f"altio-hil-{os.getuid()}")
-    path = Path(base)
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    """The per-user runtime directory, created 0700 or accepted only if it already is private."""
+    explicit = os.environ.get("ALTIO_HIL_RUNTIME")
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if explicit:
+        path = Path(explicit)
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+    elif xdg and os.path.isabs(xdg) and os.path.isdir(xdg):
+        path = Path(xdg) / "altio-hil"
+    else:
+        path = Path("/tmp") / f"altio-hil-{os.getuid()}"
+    try:
+        return private_dir(path)
+    except UnsafeDirectory as exc:
+        raise RuntimeDirError(f"altio-hil: unsafe runtime directory: {exc}") from None
 
 
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+def lab_layout(lab: Lab) -> LabLayout:
+    """The lab's private directory (created 0700 on first use)."""
+    root = runtime_dir() / lab_dir_name(lab.name)
+    try:
+        return LabLayout(private_dir(root))
+    except UnsafeDirectory as exc:
+        raise RuntimeDirError(f"altio-hil: unsafe lab directory: {exc}") from None
 
+
+def is_emulated_sparc(lab: Lab) -> bool:
+    inv = lab.inventory
+    return inv.target == "sparc" and inv.sparc is not None and inv.sparc.emulated
+
+
+@dataclass(frozen=True)
+class EmulatedAccess:
+    """How to log in to an emulated sparc lab: what `lab up` made (the sparc target's defaults)."""
+
+    user: str
+    key_file: Path
+    known_hosts: Path
+
+
+def emulated_access(lab: Lab) -> EmulatedAccess:
+    """The login name, client key and known_hosts of an emulated sparc lab. The files exist while
+    the lab is up (`altio-hil lab up` makes them afresh every time)."""
+    layout = lab_layout(lab)
+    return EmulatedAccess(pwd.getpwuid(os.getuid()).pw_name, layout.client_key, layout.known_hosts)
+
+
+# -- the ledger ------------------------------------------------------------------------------------------
+
+class DaemonLedger:
+    """Faults sent to one lab daemon, in the lab's own directory, tied to that daemon's start id.
+
+    The same reading API as harness.faults.FaultLedger (`entries`, `record`, `drop`), so that
+    `altio-hil heal` treats it like any ledger; `reset` starts the empty ledger of a fresh daemon.
+    """
+
+    def __init__(self, layout: LabLayout) -> None:
+        self.path = layout.ledger
+        self._lock = layout.ledger_lock
+
+    @contextmanager
+    def _locked(self) -> Iterator[dict]:
+        fd = open_private(self._lock, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            data = self._read()
+            yield data
+            write_private(self.path, json.dumps(data, indent=1))
+        finally:
+            os.close(fd)
+
+    def _read(self) -> dict:
+        try:
+            data = json.loads(read_private(self.path))
+        except (OSError, ValueError):
+            return {"daemon": None, "faults": []}
+        if not isinstance(data, dict) or not isinstance(data.get("faults"), list):
+            return {"daemon": None, "faults": []}
+        return data
+
+    def daemon(self) -> str | None:
+        """The start id of the daemon these faults went to."""
+        return self._read().get("daemon")
+
+    def entries(self) -> list[Fault]:
+        return [Fault(e["kind"], e["where"]) for e in self._read()["faults"]]
+
+    def reset(self, start_id: str) -> None:
+        with self._locked() as data:
+            data["daemon"] = start_id
+            data["faults"] = []
+
+    def record(self, fault: Fault, start_id: str | None = None) -> None:
+        with self._locked() as data:
+            if start_id is not None and data.get("daemon") != start_id:
+                data["daemon"], data["faults"] = start_id, []  # those went with an earlier daemon
+            data["faults"].append({"kind": fault.kind, "where": fault.where, "pid": os.getpid(),
+                                   "since": time.time()})
+
+    def drop(self, fault: Fault, pid: int | None = None) -> None:
+        """Forget one record of `fault` (`pid` is accepted for FaultLedger's signature)."""
+        with self._locked() as data:
+            for i, e in enumerate(data["faults"]):
+                if e["kind"] == fault.kind and e["where"] == fault.where:
+                    del data["faults"][i]
+                    break
+
+    def clear(self) -> None:
+        with self._locked() as data:
+            data["faults"] = []
+
+
+# -- the daemon --------------------------------------------------------------------------------------------
 
 class LabDaemon:
     """Handle on the daemon of one lab (running or not)."""
 
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
-        d = runtime_dir()
-        self.socket = d / f"{_safe(lab.name)}.sock"
-        self.pidfile = d / f"{_safe(lab.name)}.pid"
-        self.logfile = d / f"{_safe(lab.name)}.log"
-        self.specfile = d / f"{_safe(lab.name)}.spec.json"
-        self.ledger = FaultLedger.for_lab(lab.name, "sim-daemon")
+        self.layout = lab_layout(lab)
+        self.socket = self.layout.socket
+        self.logfile = self.layout.log
+        self.specfile = self.layout.spec
+        self.ledger = DaemonLedger(self.layout)
+        self.emulated_sparc = is_emulated_sparc(lab)
 
     # -- state ---------------------------------------------------------------------------------------
+    def _not_up(self) -> LabDown:
+        return LabDown(f"lab {self.lab.name} is not up (start it with `altio-hil lab up --lab {self.lab.path}`)")
+
     def ask(self, payload: dict, timeout: float = 60.0) -> dict:
         try:
             return request(self.socket, payload, timeout)
         except LabUnreachable:
-            raise LabDown(f"lab {self.lab.name} is not up (start it with `altio-hil lab up --lab {self.lab.path}`)") \
-                from None
+            raise self._not_up() from None
 
     def is_up(self) -> bool:
         try:
@@ -63,30 +213,91 @@ class LabDaemon:
             return False
         return True
 
+    def daemon_pid(self) -> int | None:
+        """The pid of this lab's running daemon, verified: it holds the lab's daemon lock (per
+        /proc/locks) and its command line is our server with this lab's spec. None otherwise."""
+        try:
+            inode = os.lstat(self.layout.daemon_lock).st_ino
+        except OSError:
+            return None
+        for pid in _flock_holders(inode):
+            if _is_lab_daemon(pid, self.specfile):
+                return pid
+        return None
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """The lab's up.lock: one `lab up` / `lab down` at a time."""
+        fd = open_private(self.layout.up_lock, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
     # -- lifecycle -----------------------------------------------------------------------------------
-    def up(self, monitor: str = "alternateio", timeout: float = 60.0) -> str:
+    def up(self, monitor: str = "alternateio", timeout: float = 90.0) -> str:
         from harness.targets.sim import lab_spec
 
-        if self.is_up():
-            return f"lab {self.lab.name} is already up (socket {self.socket})"
-        if self.socket.exists():  # a daemon died without cleaning up: its socket refuses connections
-            self.socket.unlink()
-        self.specfile.write_text(lab_spec(self.lab, monitor, seed=0).to_json())
-        with open(self.logfile, "ab") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "emulators.server", str(self.specfile), str(self.socket)],
-                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                                    cwd=str(Path(__file__).resolve().parent.parent))
-        self.pidfile.write_text(str(proc.pid))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise LabDown(f"lab {self.lab.name} failed to start; see {self.logfile}:\n"
-                              + self.logfile.read_text()[-2000:])
+        front = self._front_spec(monitor) if self.emulated_sparc else None
+        if self.lab.inventory.target == "sparc" and front is None:
+            raise LabSetupError(f"{self.lab.path}: lab {self.lab.name} is a real SPARC lab (sparc.emulated is "
+                                "not true); `altio-hil lab up` serves emulated labs only")
+        with self._exclusive():
             if self.is_up():
+                return f"lab {self.lab.name} is already up (socket {self.socket})"
+            pid = self.daemon_pid()
+            if pid is not None:
+                raise LabDown(f"lab {self.lab.name} has a daemon (pid {pid}) that does not answer; "
+                              f"stop it with `altio-hil lab down --lab {self.lab.path}`")
+            self._clear_leftovers()
+            start_id = secrets.token_hex(8)
+            # a lab reached by commands boots with the types' timing: the run applies the inventory's
+            # with hatype -modify, as on a real lab
+            spec = lab_spec(self.lab, monitor, seed=0, with_timing=front is None)
+            argv = [sys.executable, "-m", "emulators.server", str(self.specfile), str(self.socket),
+                    "--lock", str(self.layout.daemon_lock), "--start-id", start_id]
+            if front is not None:
+                from emulators.front import console, sshd
+
+                _check_free_ports(front)
+                write_private(self.layout.front, front.to_json())
+                try:
+                    sshd.make_keys(self.layout, front)
+                except sshd.FrontError as exc:
+                    raise LabDown(f"lab {self.lab.name}: {exc}") from None
+                console.store_password(self.layout, self._console_password())
+                argv += ["--front", str(self.layout.front)]
+            write_private(self.specfile, spec.to_json())
+            self.ledger.reset(start_id)
+            log_fd = open_private(self.logfile, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+            log_start = os.lseek(log_fd, 0, os.SEEK_END)
+            try:
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log_fd, stderr=log_fd,
+                                        start_new_session=True, cwd=str(REPO_ROOT))
+            finally:
+                os.close(log_fd)
+            try:
+                return self._await_start(proc, start_id, log_start, timeout)
+            except BaseException:
+                _stop_child(proc)
+                self._clear_leftovers()
+                raise
+
+    def _await_start(self, proc: subprocess.Popen, start_id: str, log_start: int, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise LabDown(f"lab {self.lab.name} failed to start:\n{self._log_since(log_start)}")
+            try:
+                reply = request(self.socket, {"op": "ping"}, 5)
+            except LabUnreachable:
+                reply = {}
+            if reply.get("start_id") == start_id:
                 break
+            if time.monotonic() >= deadline:
+                raise LabDown(f"lab {self.lab.name} did not answer within {timeout:.0f}s; see {self.logfile}")
             time.sleep(0.1)
-        else:
-            raise LabDown(f"lab {self.lab.name} did not answer within {timeout:.0f}s; see {self.logfile}")
         # wait for the steady state (the engine is on the real clock, time-scaled)
         while time.monotonic() < deadline:
             if self.ask({"op": "ready"}).get("rc") == 0:
@@ -94,26 +305,89 @@ class LabDaemon:
             time.sleep(0.2)
         return f"lab {self.lab.name} is up but still settling (socket {self.socket})"
 
-    def down(self, timeout: float = 15.0) -> str:
-        if not self.is_up():
-            if self.socket.exists():
-                self.socket.unlink()
-            return f"lab {self.lab.name} is not up"
-        self.ask({"op": "stop"})
-        deadline = time.monotonic() + timeout
-        while self.socket.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if self.socket.exists():
-            self._kill()
-        return f"lab {self.lab.name} is down"
-
-    def _kill(self) -> None:
+    def _log_since(self, offset: int) -> str:
         try:
-            os.kill(int(self.pidfile.read_text()), signal.SIGKILL)
-        except (OSError, ValueError):
-            pass
-        if self.socket.exists():
-            self.socket.unlink()
+            text = read_private(self.logfile)
+        except OSError:
+            return "(no log)"
+        return text.encode()[offset:].decode(errors="replace")[-3000:].rstrip() or f"(nothing in {self.logfile})"
+
+    def down(self, timeout: float = 15.0) -> str:
+        with self._exclusive():
+            pid = self.daemon_pid()
+            if pid is None:
+                self._clear_leftovers()
+                return f"lab {self.lab.name} is not up"
+            try:
+                self.ask({"op": "stop"}, timeout=min(5.0, timeout))
+            except LabDown:
+                pass
+            if not _wait(lambda: self.daemon_pid() is None, timeout):
+                self._terminate_verified(grace=min(5.0, timeout))
+            self._clear_leftovers()
+            return f"lab {self.lab.name} is down"
+
+    def _terminate_verified(self, grace: float = 5.0) -> None:
+        """SIGTERM, then SIGKILL, the daemon of this lab, each time verified again (pids get reused)."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            pid = self.daemon_pid()
+            if pid is None:
+                return
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                return
+            if _wait(lambda: self.daemon_pid() is None, grace):
+                return
+
+    def _clear_leftovers(self) -> None:
+        """What a daemon that died without cleaning up left: its socket, its endpoint table, a
+        stray sshd of this lab (verified by its command line). Called with no daemon running."""
+        from emulators.front import sshd
+
+        for path in (self.socket, self.layout.endpoints):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        sshd.stop_stray(self.layout)
+
+    # -- the sparc front ----------------------------------------------------------------------------
+    def _front_spec(self, monitor: str) -> FrontSpec:
+        inv = self.lab.inventory
+        sparc = inv.sparc
+        assert sparc is not None
+        where = _PortLines(self.lab.path)
+        endpoints, problems, seen = [], [], {}
+        for section, kind in (("systems", "system"), ("guests", "system"), ("ilom", "ilom")):
+            for name, host in getattr(sparc, section).items():
+                at = where(section, name)
+                if host.host not in ("127.0.0.1", "localhost"):
+                    problems.append(f"{at}: sparc.{section}.{name}.host: an emulated lab listens on 127.0.0.1 "
+                                    f"only, not {host.host}")
+                if host.port in seen:
+                    problems.append(f"{at}: sparc.{section}.{name}.port: port {host.port} is also {seen[host.port]}'s")
+                seen[host.port] = name
+                endpoints.append(Endpoint(name, kind, host.port, f"{at}: sparc.{section}.{name}.port"))
+        if problems:
+            raise LabSetupError("\n".join(problems))
+        roles = {}
+        for node in inv.nodes:
+            roles[node.control] = "control"
+            roles.update({a: "alternate" for a in node.alternates})
+        for name in sparc.guests:
+            roles.setdefault(name, "guest")
+        return FrontSpec(lab=self.lab.name, user=pwd.getpwuid(os.getuid()).pw_name, python=sys.executable,
+                         monitor=monitor, endpoints=tuple(endpoints), roles=roles,
+                         nodes={n.name: n.control for n in inv.nodes})
+
+    def _console_password(self) -> str:
+        """The value of the variable `sparc.console_password_env` names, now; a random one (never
+        shown) when it is unset: console logins are then refused."""
+        sparc = self.lab.inventory.sparc
+        name = sparc.console_password_env if sparc else None
+        value = os.environ.get(name) if name else None
+        return value or secrets.token_urlsafe(24)
 
     # -- using it ------------------------------------------------------------------------------------
     def env(self, system: str) -> dict[str, str]:
@@ -126,12 +400,12 @@ class LabDaemon:
 
     def exec(self, system: str, argv: list[str]) -> int:
         if not self.is_up():
-            raise LabDown(f"lab {self.lab.name} is not up (start it with `altio-hil lab up --lab {self.lab.path}`)")
+            raise self._not_up()
         return subprocess.call(argv, env=self.env(system))
 
     def shell(self, system: str) -> int:
         if not self.is_up():
-            raise LabDown(f"lab {self.lab.name} is not up (start it with `altio-hil lab up --lab {self.lab.path}`)")
+            raise self._not_up()
         env = self.env(system)
         env["PS1"] = f"root@{system}:~# "
         shell = os.environ.get("SHELL", "/bin/bash")
@@ -141,8 +415,14 @@ class LabDaemon:
         return subprocess.call(args, env=env)
 
     def fault(self, fault: Fault) -> dict:
-        self.ask({"op": "ping"})
-        self.ledger.record(fault)
+        """Ledger first, in the lab's normal form (`primary1 ` and a node name are written as the
+        lab writes them), then the lab."""
+        start_id = self.ask({"op": "ping"}).get("start_id")
+        resolved = self.ask({"op": "resolve", "kind": fault.kind, "where": fault.where})
+        if resolved.get("rc") != 0:
+            return resolved
+        fault = Fault(fault.kind, resolved["where"])
+        self.ledger.record(fault, start_id)
         reply = self.ask({"op": "fault", "kind": fault.kind, "where": fault.where})
         if reply.get("rc") != 0:
             self.ledger.drop(fault)
@@ -152,13 +432,98 @@ class LabDaemon:
         if fault is None:
             reply = self.ask({"op": "heal", "all": True})
             if reply.get("rc") == 0:
-                for f in self.ledger.entries():
-                    self.ledger.drop(f)
+                self.ledger.clear()
             return reply
-        reply = self.ask({"op": "heal", "kind": fault.kind, "where": fault.where})
+        resolved = self.ask({"op": "resolve", "kind": fault.kind, "where": fault.where})
+        where = resolved["where"] if resolved.get("rc") == 0 else fault.where
+        reply = self.ask({"op": "heal", "kind": fault.kind, "where": where})
         if reply.get("rc") == 0:
-            self.ledger.drop(fault)
+            for form in {where, fault.where, str(reply.get("where") or where)}:
+                self.ledger.drop(Fault(fault.kind, form))
         return reply
 
     def status(self) -> dict:
         return self.ask({"op": "status"})
+
+
+# -- helpers -------------------------------------------------------------------------------------------------
+
+def _wait(predicate, budget_s: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + budget_s
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+    return True
+
+
+def _flock_holders(inode: int) -> list[int]:
+    """Pids holding a flock on the file with that inode (/proc/locks; waiters excluded)."""
+    try:
+        text = Path("/proc/locks").read_text()
+    except OSError:
+        return []
+    pids = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 6 or parts[1] == "->" or parts[1] != "FLOCK":
+            continue
+        try:
+            if int(parts[5].rsplit(":", 1)[1]) == inode:
+                pids.append(int(parts[4]))
+        except (ValueError, IndexError):
+            continue
+    return pids
+
+
+def _is_lab_daemon(pid: int, spec: Path) -> bool:
+    """Is `pid` our lab server, started on this spec file?"""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"emulators.server" in args and str(spec).encode() in args
+
+
+def _stop_child(proc: subprocess.Popen) -> None:
+    """Stop a daemon this process started (it is our child: its pid cannot be someone else's)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class _PortLines:
+    """`file:line:col` of `sparc.SECTION.NAME.port` in the inventory, for error messages."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.root = yaml.compose(path.read_text())
+        except (OSError, yaml.YAMLError):
+            self.root = None
+
+    def __call__(self, section: str, name: str) -> str:
+        from harness.inventory import _node_at, _where
+
+        node, found = _node_at(self.root, ("sparc", section, name, "port"))
+        if not found:
+            node, _ = _node_at(self.root, ("sparc", section, name))
+        return _where(self.path, node)
+
+
+def _check_free_ports(front: FrontSpec) -> None:
+    """Every public port of the lab must be free on 127.0.0.1 before anything starts."""
+    for ep in front.endpoints:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", ep.port))
+        except OSError as exc:
+            raise LabDown(f"{ep.where}: port {ep.port} on 127.0.0.1 ({ep.label}) is not free "
+                          f"({exc.strerror}); stop what holds it or choose another port") from None
+        finally:
+            s.close()

@@ -7,6 +7,7 @@ files) and state directory (fault ledgers), so tests in parallel xdist workers n
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -50,6 +51,7 @@ class LabCli:
     runtime: Path
     state: Path
     calls: list[list[str]] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
     _socket: str | None = None
 
     @property
@@ -58,6 +60,7 @@ class LabCli:
                    LC_ALL="C", LANG="C")
         env.pop("ALTIO_HIL_SOCKET", None)
         env.pop("ALTIO_HIL_SYSTEM", None)
+        env.update(self.extra_env)
         return env
 
     def run(self, *args: str, timeout: float = 90.0) -> subprocess.CompletedProcess:
@@ -109,14 +112,27 @@ class LabCli:
         env.update(extra)
         return env
 
+    def lab_dir(self) -> Path:
+        """The lab's private directory (one lab per LabCli): `runtime/<lab>-<hash>/`."""
+        (path,) = [p for p in self.runtime.iterdir() if p.is_dir()]
+        return path
+
     def daemon_pids(self) -> list[int]:
+        """The pid the lab's daemon wrote into its lock (the last daemon started, alive or not)."""
         pids = []
-        for pidfile in self.runtime.glob("*.pid"):
+        for lock in self.runtime.glob("*/daemon.lock"):
             try:
-                pids.append(int(pidfile.read_text().strip()))
-            except (OSError, ValueError):
+                pids.append(int(lock.read_text().split()[0]))
+            except (OSError, ValueError, IndexError):
                 pass
         return pids
+
+    def daemon_ledger(self) -> list[dict]:
+        """The faults `lab fault` recorded for the lab's daemon (its ledger in the lab directory)."""
+        entries = []
+        for path in self.runtime.glob("*/ledger.json"):
+            entries += json.loads(path.read_text() or "{}").get("faults", [])
+        return entries
 
 
 def process_gone(pid: int) -> bool:

@@ -4,7 +4,6 @@ the faults that a killed `lab fault` left recorded in the ledger."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -62,7 +61,7 @@ def test_up_exec_sigkill_then_up_again_starts_cleanly():
             assert restart.returncode == 0, (restart.stdout, restart.stderr)
             assert "is up" in restart.stdout and "already" not in restart.stdout
             assert "Address already in use" not in restart.stdout + restart.stderr
-            new_pid = int(next(runtime.glob("*.pid")).read_text())
+            (new_pid,) = cli.daemon_pids()
             assert new_pid != pid and not process_gone(new_pid)
             summary = parse_hastatus_sum(cli.out("primary1", "hastatus", "-sum"))
             assert summary.groups[("ldomsg", "primary1")].state == "ONLINE"
@@ -103,10 +102,7 @@ def _killed_fault_cli(cli: LabCli, kind: str, where: str, moment: str) -> subpro
 
 
 def _ledger(cli: LabCli) -> list[dict]:
-    entries = []
-    for path in (cli.state / "ledgers").glob("*.json"):
-        entries += json.loads(path.read_text() or "[]")
-    return entries
+    return cli.daemon_ledger()
 
 
 def test_heal_repairs_what_a_killed_lab_fault_left_behind(tmp_path):

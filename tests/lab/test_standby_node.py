@@ -29,11 +29,11 @@ def test_hand_onlined_standby_storage_is_taken_back_without_moving_the_guest(tmp
     faults = [Fault("zpool_offline", f"{s}:{p}") for s in topo.serving_systems(sg) for p in topo.pools(sg, s)]
     for f in faults:
         target.inject(f)
-    assert target.wait_until(lambda: ldom_location(target, topo) == second, 3600)
+    assert target.wait_for(lambda snap: ldom_location(snap, topo) == second, 3600)
     target.heal_all()
     restore(target, topo, second)
-    target.wait(600)
-    assert all(target.group_state(sg, s) == "OFFLINE" for s in topo.serving_systems(sg))
+    snap = target.wait(600)
+    assert all(snap.group(sg, s) == "OFFLINE" for s in topo.serving_systems(sg))
 
     mark = len(target.engine_log(0))
     for s in topo.serving_systems(sg):
@@ -42,6 +42,7 @@ def test_hand_onlined_standby_storage_is_taken_back_without_moving_the_guest(tmp
     target.wait(1200)
     log = target.engine_log(0)[mark:]
     assert any("Concurrency Violation" in line and topo.alternateio_group in line for line in log), log
-    assert ldom_location(target, topo) == second
-    assert target.group_state(topo.alternateio_group, first) != "ONLINE"
-    assert all(target.group_state(sg, s) == "OFFLINE" for s in topo.serving_systems(sg))
+    snap = target.snapshot()
+    assert ldom_location(snap, topo) == second
+    assert snap.group(topo.alternateio_group, first) != "ONLINE"
+    assert all(snap.group(sg, s) == "OFFLINE" for s in topo.serving_systems(sg))
