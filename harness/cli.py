@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report", default=str(REPO_ROOT / "reports" / "latest"), help="report directory")
     run.add_argument("--suite", action="append", choices=sorted(SUITES), help="run only these suites")
     run.add_argument("--no-html", action="store_true", help="skip rendering the Allure HTML report")
+    run.add_argument("--allow-destructive", action="store_true",
+                     help="on a real lab, allow domain kills and power-offs (the inventory must allow them too)")
+    run.add_argument("--plan", action="store_true",
+                     help="print every command the run would send, to which host, and send none")
 
     inv = sub.add_parser("inventory", help="inventory tools")
     inv_sub = inv.add_subparsers(dest="inventory_command", required=True)
@@ -67,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     heal = sub.add_parser("heal", help="heal the faults a killed run left in force on a lab")
     _lab_arg(heal)
     heal.add_argument("--target", choices=("sim", "kvm", "sparc"))
+
+    agent = sub.add_parser("agent", help="the AlternateIO agent installed on a lab's cluster (sparc)")
+    agent_sub = agent.add_subparsers(dest="agent_command", required=True)
+    for name, text in (("install", "put the project's script agent on every control domain"),
+                       ("verify", "check the installed agent's files against a build (checksums)")):
+        p = agent_sub.add_parser(name, help=text)
+        _lab_arg(p)
+        p.add_argument("--monitor", default="alternateio", choices=("alternateio", "legacy-primary-only"))
 
     lab = sub.add_parser("lab", help="run an emulated lab as a daemon and log in to its systems")
     lab_sub = lab.add_subparsers(dest="lab_command", required=True)
@@ -111,9 +123,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     lab = _load(args.lab)
     target = args.target or lab.inventory.target
-    if target != "sim":
-        _err(f"altio-hil: the {target} target is not available in this version (only sim is)")
+    if target not in ("sim", "sparc"):
+        _err(f"altio-hil: the {target} target is not available in this version (sim and sparc are)")
         return EXIT_INFRA
+    if args.plan:
+        from harness.plan import render_plan
+
+        print(render_plan(lab, target, args.monitor, args.suite or list(SUITES)))
+        return EXIT_OK
+    if target == "sparc" and args.workers > 1:
+        print("altio-hil: a sparc lab is driven by one process; -n ignored")
+        args.workers = 1
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
     report = Path(args.report).resolve()
     for stale in ("allure-results", "html", "timelines"):
@@ -138,12 +158,18 @@ def cmd_run(args: argparse.Namespace) -> int:
                    "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pyproject.toml")]
     if args.target:
         pytest_args += ["--target", args.target]
+    if args.allow_destructive:
+        pytest_args.append("--allow-destructive")
     pytest_args += ["-n", str(args.workers)] if args.workers > 1 else ["-p", "no:xdist"]
     os.environ["ALTIO_HIL_PROGRESS"] = "1"
     wall0 = time.perf_counter()
     rc = pytest.main(pytest_args)
     wall = time.perf_counter() - wall0
 
+    from harness.plugin import REFUSAL
+
+    if REFUSAL:
+        return int(REFUSAL["code"])  # the lab was refused before any test ran (the reason is printed above)
     if rc == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt  # pytest caught Ctrl-C; the fixtures' teardown healed what was injected
     results_path = report / "results.json"
@@ -209,6 +235,8 @@ def cmd_heal(args: argparse.Namespace) -> int:
 
     lab = _load(args.lab)
     kind = args.target or lab.inventory.target
+    if kind == "sparc":
+        return _heal_sparc(lab)
     healed = heal_leftovers(lab, kind, FaultLedger.for_lab(lab.name, kind))
     daemon = LabDaemon(lab)
     recorded = daemon.ledger.entries()
@@ -232,12 +260,58 @@ def cmd_heal(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _heal_sparc(lab: Lab) -> int:
+    from harness.targets import BadLabInput, InfrastructureError, heal_leftovers
+
+    try:
+        healed = heal_leftovers(lab, "sparc")
+    except BadLabInput as exc:
+        _err(f"altio-hil: {exc}")
+        return EXIT_BAD_INPUT
+    except InfrastructureError as exc:
+        _err(f"altio-hil: infrastructure error: {exc}")
+        return EXIT_INFRA
+    for f in healed:
+        print(f"healed {f}")
+    if not healed:
+        print(f"nothing to heal on {lab.name}")
+    return EXIT_OK
+
+
+# -- agent -------------------------------------------------------------------------------------------------
+
+def cmd_agent(args: argparse.Namespace) -> int:
+    from harness.agent_install import install, verify
+    from harness.targets import BadLabInput, InfrastructureError
+
+    lab = _load(args.lab)
+    if lab.inventory.target != "sparc":
+        _err(f"altio-hil agent: {lab.path} is a {lab.inventory.target} lab; the agent is installed on sparc labs "
+             "(sim labs run the monitor named by --monitor)")
+        return EXIT_BAD_INPUT
+    try:
+        if args.agent_command == "install":
+            print(install(lab, args.monitor))
+            return EXIT_OK
+        ok, text = verify(lab, args.monitor)
+        print(text)
+        return EXIT_OK if ok else EXIT_FAIL
+    except BadLabInput as exc:
+        _err(f"altio-hil: {exc}")
+        return EXIT_BAD_INPUT
+    except InfrastructureError as exc:
+        _err(f"altio-hil: infrastructure error: {exc}")
+        return EXIT_INFRA
+
+
 # -- lab -------------------------------------------------------------------------------------------------
 
 def cmd_lab(args: argparse.Namespace) -> int:
     from harness.lab_daemon import LabDaemon, LabDown
 
     lab = _load(args.lab)
+    if lab.inventory.target == "sparc" and args.lab_command in ("fault", "heal"):
+        return _lab_fault_sparc(lab, args)
     daemon = LabDaemon(lab)
     try:
         if args.lab_command == "up":
@@ -279,6 +353,39 @@ def cmd_lab(args: argparse.Namespace) -> int:
         return EXIT_INFRA
 
 
+def _lab_fault_sparc(lab: Lab, args: argparse.Namespace) -> int:
+    """`lab fault|heal` on a lab reached by commands: through the sparc target, the lab's lease and
+    ledger (a fault left in force is healed by `lab heal`, `altio-hil heal` or the next run)."""
+    from harness.targets import BadLabInput, InfrastructureError
+    from harness.targets.sparc import SparcTarget
+
+    if args.lab_command == "heal" and not args.all and not (args.kind and args.where):
+        _err("altio-hil lab heal: give --all or KIND --where SYSTEM[:OBJECT]")
+        return EXIT_BAD_INPUT
+    fault = Fault(args.kind, args.where) if args.kind else None
+    try:
+        target = SparcTarget.open(lab, "alternateio", 0, apply_timing=False, check_monitor=False,
+                                  heal_leftovers=False)
+        try:
+            if args.lab_command == "fault":
+                if fault.destructive and not (lab.inventory.sparc and lab.inventory.sparc.destructive):
+                    raise BadLabInput(f"{fault} is destructive and {lab.path} does not allow it (sparc.destructive)")
+                target.inject(fault)
+                print(f"injected {fault} (recorded in the lab's ledger; heal with `altio-hil lab heal`)")
+            else:
+                for healed in target.heal_recorded(None if args.all else fault):
+                    print(f"healed {healed}")
+        finally:
+            target.release()
+    except BadLabInput as exc:
+        _err(f"altio-hil: {exc}")
+        return EXIT_BAD_INPUT
+    except InfrastructureError as exc:
+        _err(f"altio-hil: infrastructure error: {exc}")
+        return EXIT_INFRA
+    return EXIT_OK
+
+
 class _BadSystem(Exception):
     pass
 
@@ -298,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_inventory(args)
         if args.command == "heal":
             return cmd_heal(args)
+        if args.command == "agent":
+            return cmd_agent(args)
         return cmd_lab(args)
     except InventoryError as exc:
         _err(str(exc))

@@ -62,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "altio_matrix(name): parametrize altio_scenario with a scenario family")
     config.addinivalue_line("markers", "altio_row(row): reference-table row covered by the test")
     config.addinivalue_line("markers", "destructive: kills domains or powers nodes off")
+    config.addinivalue_line("markers", "xdist_group(name): pytest-xdist's group (set on shared-lab tests)")
     seed = config.getoption("--seed")
     if seed is None and hasattr(config, "workerinput"):
         seed = config.workerinput.get("altio_seed")  # the controller's seed (pytest_configure_node)
@@ -72,6 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config._altio_seed = seed  # type: ignore[attr-defined]
     # module state survives between sessions of one process (pytest.main twice, pytester in-process)
     _CONTROLLER_RESULTS.clear()
+    REFUSAL.clear()
     _PROGRESS.update(done=0, total=None, worker=hasattr(config, "workerinput"))
     if _asked_for(config) and getattr(config.option, "dist", "no") not in ("no", "loadgroup"):
         try:
@@ -188,6 +190,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 SHARED_GROUP = "altio-shared-lab"
 SHARED_TARGET = pytest.StashKey[object]()
+# why the session refused its lab before any test ran ({} when it did not): pytest's own exit codes
+# (2 interrupted, 3 internal error) overlap ours, so `altio-hil run` reads this instead
+REFUSAL: dict = {}
 
 
 def destructive_refusal(config: pytest.Config, lab: Lab, kind: str) -> str | None:
@@ -214,8 +219,10 @@ def _open_shared_target(config: pytest.Config, lab: Lab) -> None:
     try:
         target = open_target(lab, "sparc", config.getoption("--monitor"), _seed(config))
     except BadLabInput as exc:
+        REFUSAL.update(code=2, reason=str(exc))
         pytest.exit(f"altio-hil: {exc}", returncode=2)
     except InfrastructureError as exc:
+        REFUSAL.update(code=3, reason=str(exc))
         pytest.exit(f"altio-hil: infrastructure error: {exc}", returncode=3)
     config.stash[SHARED_TARGET] = target
     healed = getattr(target, "healed_leftovers", [])

@@ -233,6 +233,18 @@ def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> No
                                   + "; ".join(steady_problems(target.snapshot(), topo, control)))
 
 
+def injection_order(faults, topo: Topology) -> list[Fault]:
+    """Faults that stop a domain go after the others, control domains last: on a lab reached by
+    commands a later fault may be typed on a control domain (`ldm stop-domain` of an alternate), and
+    the heals (newest first) then bring the control domain back before what goes through it."""
+    controls = set(topo.control_systems())
+
+    def key(f: Fault) -> tuple[int, int]:
+        return (f.spec.takes_down is not None, f.system in controls)
+
+    return sorted(faults, key=key)
+
+
 def _evidence(target: Target, topo: Topology, node: str) -> str:
     """`hastatus -sum` and `ldm list` as an engineer would read them, for the report."""
     out = []
@@ -270,7 +282,7 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
         t_inject = target.now()
         with report.step("inject: " + (", ".join(map(str, scenario.faults)) or "no fault")):
             target.step("inject")
-            for f in scenario.faults:
+            for f in injection_order(scenario.faults, topo):
                 target.inject(f)
         with report.step(f"wait up to {expected.deadline_s:.0f} s for the outcome"):
             target.step("wait")

@@ -7,7 +7,7 @@ through the cluster's own state while the LDom group is switched between nodes.
 
 import pytest
 
-from harness.scenarios import ldom_location, move_guest
+from harness.scenarios import bring_to, ldom_location, move_guest
 
 
 def _values(topo, control, value):
@@ -15,8 +15,11 @@ def _values(topo, control, value):
 
 
 @pytest.mark.altio_row("contract")
-def test_online_brings_value_1_groups_up_everywhere(altio_target, altio_topology):
+def test_online_brings_value_1_groups_up_everywhere(altio_target, altio_topology, altio_oracle):
     topo, target = altio_topology, altio_target
+    # a shared lab starts where the last run left it: the steady state with the guest where it is
+    bring_to(target, topo, ldom_location(target.snapshot(), topo) or topo.control_systems()[0],
+             altio_oracle.windows.settle_s)
     snap = target.snapshot()
     active = ldom_location(snap, topo)
     assert active is not None, "the LDom group is online nowhere after boot"
@@ -38,7 +41,9 @@ def test_online_brings_value_1_groups_up_everywhere(altio_target, altio_topology
 def test_moving_the_guest_runs_offline_then_online_and_leaves_value_0_groups_alone(altio_target, altio_topology,
                                                                                  altio_oracle):
     topo, target = altio_topology, altio_target
-    source = ldom_location(target.snapshot(), topo)
+    windows = altio_oracle.windows
+    source = ldom_location(target.snapshot(), topo) or topo.control_systems()[0]
+    bring_to(target, topo, source, windows.settle_s)
     dest = next(s for s in topo.control_systems() if s != source)
     # take every value-0 group down on one serving system of the source node: nothing may bring it back
     parked = []
@@ -47,7 +52,6 @@ def test_moving_the_guest_runs_offline_then_online_and_leaves_value_0_groups_alo
         rc, out, err = target.hagrp("-offline", sg, "-sys", alt)
         assert rc == 0, err
         parked.append((sg, alt))
-    windows = altio_oracle.windows
     target.wait_for(lambda snap: all(snap.group(g, s) == "OFFLINE" for g, s in parked), windows.settle_s)
 
     assert move_guest(target, topo, dest, windows.settle_s), f"{topo.ldom_group} did not move to {dest}"

@@ -72,8 +72,9 @@ CATALOGUE: dict[str, FaultKind] = {k.name: k for k in (
         "zpool_offline", "POOL", False, "a zpool of a service domain can no longer be opened",
         breaks="pool",
         sparc={"*": {"inject": [_step("for d in {disks}; do luxadm -e offline /dev/rdsk/${{d}}s2 || exit 1; done")],
-                     "heal": [_step("for d in {disks}; do luxadm -e online /dev/rdsk/${{d}}s2; done; "
-                                    "zpool clear {object}")]}}),
+                     # the pool may have been exported meanwhile (its group went offline): clear if imported
+                     "heal": [_step("for d in {disks}; do luxadm -e online /dev/rdsk/${{d}}s2 || exit 1; done; "
+                                    "zpool clear {object} 2>/dev/null; true")]}}),
     FaultKind(
         "domain_kill", None, True, "a control, alternate or guest domain stops at once",
         takes_down="system",

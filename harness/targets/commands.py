@@ -66,33 +66,55 @@ class CommandTarget(Target):
             order.insert(0, self._reporter)
         return order
 
+    def run_batch(self, system: str, commands: list[list[str]]) -> list[tuple[int, str]]:
+        """Several commands on one system, each with its exit status and output (stderr dropped).
+        Targets that pay a round trip per command send them at once."""
+        return [self.run(system, argv)[:2] for argv in commands]
+
+    def _fan_out(self, plan: dict[str, list[list[str]]]) -> dict[str, list[tuple[int, str]]]:
+        """`run_batch` on several systems (at once where the target can)."""
+        return {system: self.run_batch(system, commands) for system, commands in plan.items()}
+
     def snapshot(self) -> Snapshot:
         t = self.now()
+        ldom_group = self._ldom_group()
+        guest = self._guest_of(ldom_group) if ldom_group and "guest_io" in self.capabilities else None
+        guest_host = self.guest_host(guest) if guest else None
         for system in self._cluster_systems():
-            rc, summary, _ = self.run(system, ["hastatus", "-sum"])
-            if rc != 0 or "SYSTEM STATE" not in summary:
+            log_cmd = (["wc", "-c", self.engine_log_path] if system != self._reporter or self._log_offset is None
+                       else ["tail", "-c", f"+{self._log_offset + 1}", self.engine_log_path])
+            plan: dict[str, list[list[str]]] = {system: [["hastatus", "-sum"], ["hares", "-state"], log_cmd]}
+            for node in self.lab.nodes:
+                plan.setdefault(node.control, []).append(["ldm", "list", "-p"])
+            if guest_host:
+                plan.setdefault(guest_host, []).extend([["zpool", "list", "-H", "-o", "name,health"],
+                                                        ["dladm", "show-link"]])
+            answers = self._fan_out(plan)
+            (rc1, summary), (rc2, resources), (rc3, log_text) = answers[system][:3]
+            if rc1 != 0 or "SYSTEM STATE" not in summary or rc2 != 0:
                 continue
-            rc, resources, _ = self.run(system, ["hares", "-state"])
-            if rc != 0:
-                continue
-            if system != self._reporter:
-                self._reporter, self._log_offset = system, None
+            if system != self._reporter or self._log_offset is None:
+                self._reporter = system
+                words = log_text.split()
+                self._log_offset = int(words[0]) if rc3 == 0 and words and words[0].isdigit() else 0
+            elif rc3 == 0:
+                self._take_log(log_text)
             break
         else:
             raise InfrastructureError("no cluster system of the lab answers `hastatus -sum`")
         ldm = {}
         for node in self.lab.nodes:
-            rc, out, _ = self.run(node.control, ["ldm", "list", "-p"])
+            rc, out = answers[node.control][3 if node.control == system else 0]
             if rc == 0:
                 ldm[node.name] = out
         try:
             snap = from_commands(t, summary, resources, ldm)
         except ParseError as exc:
             raise InfrastructureError(f"the lab printed something the parsers do not read: {exc}") from None
-        if "guest_io" in self.capabilities:
-            snap = Snapshot(snap.t, snap.systems, snap.groups, snap.resources, snap.domains, self._probe_io(snap))
+        if guest:
+            io = {guest: self._guest_io(snap, guest, answers.get(guest_host, [])[-2:] if guest_host else [])}
+            snap = Snapshot(snap.t, snap.systems, snap.groups, snap.resources, snap.domains, io)
         self._note(snap)
-        self._read_log()
         return snap
 
     def _note(self, snap: Snapshot) -> None:
@@ -102,20 +124,11 @@ class CommandTarget(Target):
             self._io.setdefault(guest, []).append((snap.t, io))
         self._last = snap
 
-    def _read_log(self) -> None:
-        """Follow the reporter's engine log by byte offset (each system's HAD writes its own)."""
-        system = self._reporter
-        if system is None:
-            return
-        if self._log_offset is None:  # a new reporter: start at the end of what it has written
-            rc, out, _ = self.run(system, ["wc", "-c", self.engine_log_path])
-            self._log_offset = int(out.split()[0]) if rc == 0 and out.split() and out.split()[0].isdigit() else 0
-            return
-        rc, out, _ = self.run(system, ["tail", "-c", f"+{self._log_offset + 1}", self.engine_log_path])
-        if rc != 0 or not out:
-            return
-        complete = out[: out.rfind("\n") + 1]  # a line still being written is read next time
-        self._log_offset += len(complete.encode())
+    def _take_log(self, text: str) -> None:
+        """New bytes of the reporter's engine log (each system's HAD writes its own) into the
+        timeline; a line still being written is read next time."""
+        complete = text[: text.rfind("\n") + 1]
+        self._log_offset = (self._log_offset or 0) + len(complete.encode())
         t = self.now()
         for line in complete.splitlines():
             self._log.append((t, line))
@@ -130,24 +143,20 @@ class CommandTarget(Target):
         return [line for t, line in self._log if t >= since]
 
     # -- guest I/O, timing, pools ----------------------------------------------------------------------------
-    def _probe_io(self, snap: Snapshot) -> dict[str, GuestIo]:
-        """Each guest's own view: its pools healthy (storage) and a link up (network)."""
-        out = {}
-        ldom_group = self._ldom_group()
-        for guest in [self._guest_of(ldom_group)] if ldom_group else []:
-            host = self.guest_host(guest)
-            node = next((n for (n, d), st in snap.domains.items() if d == guest and st == "active"), "")
-            if host is None:
-                continue
-            rc1, pools, _ = self.run(host, ["zpool", "list", "-H", "-o", "name,health"])
-            rc2, links, _ = self.run(host, ["dladm", "show-link"])
-            try:
-                storage = rc1 == 0 and all(p.health in ("ONLINE", "DEGRADED") for p in parse_zpool_list_h(pools))
-                network = rc2 == 0 and any(link.state == "up" for link in parse_dladm_show_link(links))
-            except ParseError:
-                storage = network = False
-            out[guest] = GuestIo(node, storage, network)
-        return out
+    @staticmethod
+    def _guest_io(snap: Snapshot, guest: str, answers: list[tuple[int, str]]) -> GuestIo:
+        """The guest's own view: its pools healthy (storage) and a link up (network); a guest that
+        cannot be reached has neither."""
+        node = next((n for (n, d), st in snap.domains.items() if d == guest and st == "active"), "")
+        if len(answers) != 2:
+            return GuestIo(node, False, False)
+        (rc1, pools), (rc2, links) = answers
+        try:
+            storage = rc1 == 0 and all(p.health in ("ONLINE", "DEGRADED") for p in parse_zpool_list_h(pools))
+            network = rc2 == 0 and any(link.state == "up" for link in parse_dladm_show_link(links))
+        except ParseError:
+            storage = network = False
+        return GuestIo(node, storage, network)
 
     def _ldom_group(self) -> str | None:
         found = self.lab.config.resources_of_type("LDom")

@@ -1,0 +1,75 @@
+"""`altio-hil agent install|verify`: put the project's AlternateIO script agent on a lab's cluster and
+check what is installed, over the same SSH sessions a run uses (agents/package.py says which files).
+
+Files travel as shell commands in chunks (`printf '%s' ... >> file`), so nothing but a POSIX shell is
+needed on the lab (no scp, no base64); every file's checksum is compared after writing.
+"""
+
+from __future__ import annotations
+
+from agents.package import EXECUTABLE, checksums, install_files
+from harness.inventory import Lab
+from harness.targets.base import InfrastructureError
+from harness.targets.lab_ledger import _quote
+from harness.targets.sparc import SparcTarget
+
+_CHUNK = 1500
+
+
+def _open(lab: Lab) -> SparcTarget:
+    target = SparcTarget(lab, "alternateio", 0)
+    target.connect()
+    return target
+
+
+def install(lab: Lab, monitor: str) -> str:
+    target = _open(lab)
+    agent_dir = target.settings.agent_dir
+    files = install_files(monitor)
+    try:
+        for node in lab.nodes:
+            system = node.control
+            for name, body in sorted(files.items()):
+                path = f"{agent_dir}/{name}"
+                parent = path.rsplit("/", 1)[0]
+                text = body.decode()
+                chunks = [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
+                target.execute({"on": "system", "host": system,
+                                "run": f"mkdir -p {parent} && printf '%s' {_quote(chunks[0])} > {path}.new"})
+                for chunk in chunks[1:]:
+                    target.execute({"on": "system", "host": system,
+                                    "run": f"printf '%s' {_quote(chunk)} >> {path}.new"})
+                mode = "755" if name in EXECUTABLE else "644"
+                target.execute({"on": "system", "host": system, "run": f"chmod {mode} {path}.new && mv {path}.new {path}"})
+        target.identify_agent()
+        bad = _differences(target, monitor)
+        if bad:
+            raise InfrastructureError("installed, but the checksums differ: " + "; ".join(bad))
+        return (f"installed AlternateIO build '{monitor}' ({len(files)} files) in {agent_dir} on "
+                + ", ".join(n.control for n in lab.nodes))
+    finally:
+        target.release()
+
+
+def _differences(target: SparcTarget, monitor: str) -> list[str]:
+    want = checksums(install_files(monitor))
+    bad = []
+    for system, have in target.identity.items():
+        for name, digest in want.items():
+            if have.get(name) != digest:
+                bad.append(f"{system}:{name} {'missing' if have.get(name) is None else 'differs'}")
+    return bad
+
+
+def verify(lab: Lab, monitor: str) -> tuple[bool, str]:
+    target = _open(lab)
+    try:
+        target.identify_agent()
+        bad = _differences(target, monitor)
+        lines = [f"{system}: " + ("ok" if not [b for b in bad if b.startswith(system + ':')] else "DIFFERS")
+                 for system in target.identity]
+        lines.append(f"installed build: {target.installed_monitor}; expected: {monitor}")
+        lines += [f"  {b}" for b in bad]
+        return not bad, "\n".join(lines)
+    finally:
+        target.release()
