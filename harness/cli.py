@@ -27,6 +27,7 @@ from pathlib import Path
 
 from harness.faults import FAULT_KINDS, Fault, FaultSpecError
 from harness.inventory import DEFAULT_INVENTORY, REPO_ROOT, InventoryError, Lab, load_inventory
+from harness.targets.base import BadLabInput, InfrastructureError
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_INFRA = 0, 1, 2, 3
 SUITES = {
@@ -188,9 +189,15 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{wall:.1f} s wall, {clock:.0f} s on the lab's clock")
     run_info = {"lab": lab.name, "target": target, "monitor": args.monitor, "seed": seed,
                 "wall_s": round(wall, 2), "clock_s": round(clock, 1), "workers": args.workers}
-    reporting.write_allure_environment(report / "allure-results", {
-        "lab": lab.name, "inventory": str(lab.path), "target": target, "monitor": args.monitor,
-        "seed": str(seed), "python": sys.version.split()[0], "altio-hil": _version()})
+    environment = {"lab": lab.name, "inventory": str(lab.path), "target": target, "monitor": args.monitor,
+                   "seed": str(seed), "python": sys.version.split()[0], "altio-hil": _version()}
+    agent = results.get("agent")
+    if agent:  # the build installed on the lab, identified by checksums
+        print(f"agent on the lab: {agent['monitor']} (sha256 of its files recorded in results.json)")
+        environment["installed agent"] = agent["monitor"]
+        for system, files in sorted(agent["files"].items()):
+            environment[f"agent monitor sha256 @{system}"] = files.get("monitor") or "missing"
+    reporting.write_allure_environment(report / "allure-results", environment)
     summary = reporting.render_matrix_html(matrix, run_info, scenarios, link_base=report / "html")
     (report / "summary.html").write_text(summary)
     if not args.no_html:
@@ -261,16 +268,9 @@ def cmd_heal(args: argparse.Namespace) -> int:
 
 
 def _heal_sparc(lab: Lab) -> int:
-    from harness.targets import BadLabInput, InfrastructureError, heal_leftovers
+    from harness.targets import heal_leftovers
 
-    try:
-        healed = heal_leftovers(lab, "sparc")
-    except BadLabInput as exc:
-        _err(f"altio-hil: {exc}")
-        return EXIT_BAD_INPUT
-    except InfrastructureError as exc:
-        _err(f"altio-hil: infrastructure error: {exc}")
-        return EXIT_INFRA
+    healed = heal_leftovers(lab, "sparc")  # BadLabInput / InfrastructureError: exit 2 / 3 (main)
     for f in healed:
         print(f"healed {f}")
     if not healed:
@@ -282,26 +282,18 @@ def _heal_sparc(lab: Lab) -> int:
 
 def cmd_agent(args: argparse.Namespace) -> int:
     from harness.agent_install import install, verify
-    from harness.targets import BadLabInput, InfrastructureError
 
     lab = _load(args.lab)
     if lab.inventory.target != "sparc":
         _err(f"altio-hil agent: {lab.path} is a {lab.inventory.target} lab; the agent is installed on sparc labs "
              "(sim labs run the monitor named by --monitor)")
         return EXIT_BAD_INPUT
-    try:
-        if args.agent_command == "install":
-            print(install(lab, args.monitor))
-            return EXIT_OK
-        ok, text = verify(lab, args.monitor)
-        print(text)
-        return EXIT_OK if ok else EXIT_FAIL
-    except BadLabInput as exc:
-        _err(f"altio-hil: {exc}")
-        return EXIT_BAD_INPUT
-    except InfrastructureError as exc:
-        _err(f"altio-hil: infrastructure error: {exc}")
-        return EXIT_INFRA
+    if args.agent_command == "install":
+        print(install(lab, args.monitor))
+        return EXIT_OK
+    ok, text = verify(lab, args.monitor)
+    print(text)
+    return EXIT_OK if ok else EXIT_FAIL
 
 
 # -- lab -------------------------------------------------------------------------------------------------
@@ -356,33 +348,24 @@ def cmd_lab(args: argparse.Namespace) -> int:
 def _lab_fault_sparc(lab: Lab, args: argparse.Namespace) -> int:
     """`lab fault|heal` on a lab reached by commands: through the sparc target, the lab's lease and
     ledger (a fault left in force is healed by `lab heal`, `altio-hil heal` or the next run)."""
-    from harness.targets import BadLabInput, InfrastructureError
     from harness.targets.sparc import SparcTarget
 
     if args.lab_command == "heal" and not args.all and not (args.kind and args.where):
         _err("altio-hil lab heal: give --all or KIND --where SYSTEM[:OBJECT]")
         return EXIT_BAD_INPUT
     fault = Fault(args.kind, args.where) if args.kind else None
+    target = SparcTarget.open(lab, "alternateio", 0, apply_timing=False, check_monitor=False, heal_leftovers=False)
     try:
-        target = SparcTarget.open(lab, "alternateio", 0, apply_timing=False, check_monitor=False,
-                                  heal_leftovers=False)
-        try:
-            if args.lab_command == "fault":
-                if fault.destructive and not (lab.inventory.sparc and lab.inventory.sparc.destructive):
-                    raise BadLabInput(f"{fault} is destructive and {lab.path} does not allow it (sparc.destructive)")
-                target.inject(fault)
-                print(f"injected {fault} (recorded in the lab's ledger; heal with `altio-hil lab heal`)")
-            else:
-                for healed in target.heal_recorded(None if args.all else fault):
-                    print(f"healed {healed}")
-        finally:
-            target.release()
-    except BadLabInput as exc:
-        _err(f"altio-hil: {exc}")
-        return EXIT_BAD_INPUT
-    except InfrastructureError as exc:
-        _err(f"altio-hil: infrastructure error: {exc}")
-        return EXIT_INFRA
+        if args.lab_command == "fault":
+            if fault.destructive and not (lab.inventory.sparc and lab.inventory.sparc.destructive):
+                raise BadLabInput(f"{fault} is destructive and {lab.path} does not allow it (sparc.destructive)")
+            target.inject(fault)
+            print(f"injected {fault} (recorded in the lab's ledger; heal with `altio-hil lab heal`)")
+        else:
+            for healed in target.heal_recorded(None if args.all else fault):
+                print(f"healed {healed}")
+    finally:
+        target.release()
     return EXIT_OK
 
 
@@ -411,9 +394,12 @@ def main(argv: list[str] | None = None) -> int:
     except InventoryError as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
-    except (FaultSpecError, _BadSystem) as exc:
+    except (FaultSpecError, _BadSystem, BadLabInput) as exc:
         _err(f"altio-hil: {exc}")
         return EXIT_BAD_INPUT
+    except InfrastructureError as exc:
+        _err(f"altio-hil: infrastructure error: {exc}")
+        return EXIT_INFRA
     except KeyboardInterrupt:
         _err("altio-hil: interrupted; injected faults were healed")
         return 130

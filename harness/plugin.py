@@ -75,12 +75,15 @@ def pytest_configure(config: pytest.Config) -> None:
     _CONTROLLER_RESULTS.clear()
     REFUSAL.clear()
     _PROGRESS.update(done=0, total=None, worker=hasattr(config, "workerinput"))
-    if _asked_for(config) and getattr(config.option, "dist", "no") not in ("no", "loadgroup"):
+    if _asked_for(config) and getattr(config.option, "dist", "no") != "no":
         try:
-            shared = target_kind(config, load_lab(config)) != "sim"
+            kind = target_kind(config, load_lab(config))
         except pytest.UsageError:
-            shared = False  # a bad inventory is reported at session start
-        if shared:
+            kind = "sim"  # a bad inventory is reported at session start
+        if kind == "sparc" and not hasattr(config, "workerinput"):
+            # the session holds the lab's lease and its SSH sessions: one process drives a sparc lab
+            raise pytest.UsageError("a sparc lab is driven by one process: run without -n/--dist")
+        if kind != "sim" and config.option.dist != "loadgroup":
             config.option.dist = "loadgroup"  # one worker per shared lab (see pytest_collection_modifyitems)
 
 
@@ -452,8 +455,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
     scenarios = sorted(_CONTROLLER_RESULTS, key=lambda r: r["id"])
+    extra = {}
+    shared = config.stash.get(SHARED_TARGET, None)
+    if shared is not None and getattr(shared, "identity", None):
+        # the monitor under test as installed on the lab: its build and each file's sha256, per system
+        extra["agent"] = {"monitor": shared.installed_monitor, "files": shared.identity}
     write_results(directory / "results.json", lab=lab.name, target=target_kind(config, lab),
-                  monitor=config.getoption("--monitor"), seed=_seed(config), scenarios=scenarios)
+                  monitor=config.getoption("--monitor"), seed=_seed(config), scenarios=scenarios, extra=extra)
 
 
 

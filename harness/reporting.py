@@ -115,10 +115,13 @@ def _jsonable(value: object) -> object:
 
 
 def write_results(
-    path: str | os.PathLike[str], lab: str, target: str, monitor: str, seed: int, scenarios: list[dict]
+    path: str | os.PathLike[str], lab: str, target: str, monitor: str, seed: int, scenarios: list[dict],
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write results.json (validated first, written atomically so a reader never sees half a file)."""
-    doc = {"lab": lab, "target": target, "monitor": monitor, "seed": seed, "scenarios": list(scenarios)}
+    """Write results.json (validated first, written atomically so a reader never sees half a file).
+    `extra`: more top-level fields (e.g. `agent`: the build identified on a real lab)."""
+    doc = {"lab": lab, "target": target, "monitor": monitor, "seed": seed, **dict(extra or {}),
+           "scenarios": list(scenarios)}
     try:
         text = json.dumps(doc, indent=2, default=_jsonable, allow_nan=False)
     except (TypeError, ValueError) as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from harness.faults.place import FaultPlace
+from emulators.ovm.faults import FaultPlace  # the place syntax of DESIGN.md, shared with the platform
 
 Role = Literal["control", "alternate", "guest"]
 

@@ -42,6 +42,7 @@ class Target(abc.ABC):
     clock_kind: str = "real"
     capabilities: frozenset[str] = frozenset()  # "guest_io": guest I/O outages are measured
     poll_s: float = 5.0  # how often (clock seconds) a target reached by commands looks at the lab
+    fresh: bool = False  # the lab was booted for this test alone (sim); a shared lab keeps its history
 
     def __init__(self, lab: Lab, monitor: str, seed: int, ledger) -> None:
         self.lab = lab

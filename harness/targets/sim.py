@@ -58,16 +58,40 @@ class _Live(Mapping):
         return len(self._keys())
 
 
-class SimTarget(Target):
+class _InProcessLab:
+    """A lab built in this process on a virtual clock, and faults handed to its platform."""
+
     kind = "sim"
     clock_kind = "virtual"
     capabilities = frozenset({"guest_io"})
+    fresh = True  # open_target boots one per test
 
     def __init__(self, lab: Lab, monitor: str, seed: int, ledger: FaultLedger) -> None:
-        super().__init__(lab, monitor, seed, ledger)
+        super().__init__(lab, monitor, seed, ledger)  # type: ignore[call-arg]
         self.clock = VirtualClock()
         # the engine mutates its configuration (haconf); every lab gets its own copy
         self.sim = SimLab(lab_spec(lab, monitor, seed), self.clock, config=copy.deepcopy(lab.config))
+
+    def boot(self, timeout: float = 3600.0) -> None:
+        self.step("boot")  # type: ignore[attr-defined]
+        if not self.sim.boot(limit=timeout):
+            raise InfrastructureError(f"lab {self.lab.name} did not settle within {timeout:.0f} virtual seconds")  # type: ignore[attr-defined]
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def _inject(self, fault: Fault) -> None:
+        self.sim.inject(fault.kind, fault.where)
+
+    def _heal(self, fault: Fault) -> None:
+        self.sim.heal(fault.kind, fault.where)
+
+
+class SimTarget(_InProcessLab, Target):
+    """Read in-process: every transition of the engine and platform, exactly timed."""
+
+    def __init__(self, lab: Lab, monitor: str, seed: int, ledger: FaultLedger) -> None:
+        super().__init__(lab, monitor, seed, ledger)
         self.sim.engine.subscribe(self._on_engine)
         self.sim.platform.subscribe(self._on_platform)
         engine, platform = self.sim.engine, self.sim.platform
@@ -97,16 +121,7 @@ class SimTarget(Target):
             self.timeline.add(self.clock.now(), "io", f"{ev.guest} network", ev.node, None,
                               "ok" if ev.network_ok else "lost")
 
-    # -- lifecycle -----------------------------------------------------------------------------------
-    def boot(self, timeout: float = 3600.0) -> None:
-        self.step("boot")
-        if not self.sim.boot(limit=timeout):
-            raise InfrastructureError(f"lab {self.lab.name} did not settle within {timeout:.0f} virtual seconds")
-
     # -- clock ---------------------------------------------------------------------------------------
-    def now(self) -> float:
-        return self.clock.now()
-
     def wait_for(self, condition: Callable[[Snapshot], bool], timeout: float) -> Snapshot | None:
         deadline = self.clock.now() + timeout
         while not condition(snap := self.snapshot()):
@@ -142,36 +157,13 @@ class SimTarget(Target):
                 for node in self.sim.platform.nodes.values() for dom in node.domains.values()
                 for pool in dom.pools.values() for disk in pool.disks()}
 
-    # -- faults ----------------------------------------------------------------------------------------
-    def _inject(self, fault: Fault) -> None:
-        self.sim.inject(fault.kind, fault.where)
 
-    def _heal(self, fault: Fault) -> None:
-        self.sim.heal(fault.kind, fault.where)
-
-
-class SimCommandsTarget(CommandTarget):
+class SimCommandsTarget(_InProcessLab, CommandTarget):
     """The sim lab seen as a real lab is: only through commands and the parsers (inventory
     `sim: {via: commands}`). It proves that the suites, the oracle and the judge need nothing but the
     Target API, and it runs the command path of the `sparc` target on a virtual clock in CI."""
 
-    kind = "sim"
-    clock_kind = "virtual"
-    capabilities = frozenset({"guest_io"})
     poll_s = 5.0
-
-    def __init__(self, lab: Lab, monitor: str, seed: int, ledger: FaultLedger) -> None:
-        super().__init__(lab, monitor, seed, ledger)
-        self.clock = VirtualClock()
-        self.sim = SimLab(lab_spec(lab, monitor, seed), self.clock, config=copy.deepcopy(lab.config))
-
-    def boot(self, timeout: float = 3600.0) -> None:
-        self.step("boot")
-        if not self.sim.boot(limit=timeout):
-            raise InfrastructureError(f"lab {self.lab.name} did not settle within {timeout:.0f} virtual seconds")
-
-    def now(self) -> float:
-        return self.clock.now()
 
     def _advance(self, seconds: float) -> None:
         self.clock.run_until(self.clock.now() + seconds)
@@ -188,9 +180,3 @@ class SimCommandsTarget(CommandTarget):
 
     def guest_host(self, guest: str) -> str | None:
         return guest
-
-    def _inject(self, fault: Fault) -> None:
-        self.sim.inject(fault.kind, fault.where)
-
-    def _heal(self, fault: Fault) -> None:
-        self.sim.heal(fault.kind, fault.where)

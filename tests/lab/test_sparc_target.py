@@ -62,6 +62,9 @@ def test_run_certifies_the_lab_over_ssh_and_puts_its_timing_back(sparc_lab, tmp_
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = _results(report)
     assert results["target"] == "sparc"
+    assert results["agent"]["monitor"] == "alternateio"  # identified on the lab by checksums
+    assert set(results["agent"]["files"]) == {"primary1", "primary2"}
+    assert all(len(h) == 64 for files in results["agent"]["files"].values() for h in files.values())
     assert len(results["scenarios"]) == 26 and all(s["verdict"] == "pass" for s in results["scenarios"])
     by_row = {s["row"]: s for s in results["scenarios"]}
     assert by_row["D3"]["failover_s"] is not None and by_row["S4"]["failover_s"] is not None
@@ -87,8 +90,12 @@ def test_the_legacy_monitor_fails_exactly_the_s2_and_n2_rows(tmp_path):
         done = _run(lab, "run", "--lab", str(lab.inventory), "--suite", "matrix", "--no-html",
                     "--monitor", "legacy-primary-only", "--report", str(tmp_path / "r1"), "--seed", "3")
         assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
-        failed = {s["id"].split("[")[0] for s in _results(tmp_path / "r1")["scenarios"] if s["verdict"] != "pass"}
-        assert failed == {"S2", "N2"}
+        failed = sorted(s["id"] for s in _results(tmp_path / "r1")["scenarios"] if s["verdict"] != "pass")
+        sim = _run(lab, "run", "--suite", "matrix", "--no-html", "--monitor", "legacy-primary-only",
+                   "--report", str(tmp_path / "sim"), "--seed", "3")
+        assert sim.returncode == 1
+        assert failed == sorted(s["id"] for s in _results(tmp_path / "sim")["scenarios"] if s["verdict"] != "pass")
+        assert {f.split("[")[0] for f in failed} == {"S2", "N2"}
 
 
 def test_a_killed_run_is_healed_by_the_next_run_from_elsewhere(sparc_lab, tmp_path):
