@@ -13,7 +13,7 @@ import random
 from harness.faults import Fault
 from harness.inventory import Lab
 from harness.oracle import Topology
-from harness.scenarios import combined_faults, failover_matrix
+from harness.scenarios import combined_faults, failover_matrix, injection_order
 from harness.timing import TIMING_ATTRS
 
 
@@ -82,10 +82,11 @@ def render_plan(lab: Lab, kind: str, monitor: str, suites: list[str]) -> str:
         lines.append(f"  {sid}")
         if not faults:
             lines.append("    (no fault)")
-        for f in faults:
+        ordered = injection_order(faults, topo)
+        for f in ordered:
             lines.append(f"   inject {f}:")
             lines += [render(st) for st in target.steps(f, "inject", resolve_disks=False)]
-        for f in reversed(faults):
+        for f in reversed(ordered):
             lines.append(f"   heal {f}:")
             lines += [render(st) for st in target.steps(f, "heal", resolve_disks=False)]
     if "nemesis" in suites:

@@ -183,20 +183,28 @@ def steady_problems(snap: Snapshot, topo: Topology, control: str) -> list[str]:
                 problems.append(f"group {sg} is {st or 'unknown'} on {s}")
     if snap.domain(node.name, topo.guest) != "active":
         problems.append(f"guest {topo.guest} is not active on {node.name}")
+    io = snap.io.get(topo.guest)
+    if io is not None and not (io.storage_ok and io.network_ok):  # e.g. a guest still booting
+        problems.append(f"guest {topo.guest} has no {'storage' if not io.storage_ok else 'network'} I/O yet")
     return problems
 
 
-def restore(target: Target, topo: Topology, control: str) -> None:
+def restore(target: Target, topo: Topology, control: str, timeout: float = 600.0) -> None:
     """Bring the lab back to its steady state around `control` the way an operator would:
     clear every FAULTED group (VCS wants that before a group may run there again), then online what
-    is missing: the guest's groups on `control`, and the service groups of `_groups_to_hold`."""
+    is missing: the guest's groups on `control` (the AlternateIO group first: the LDom group requires
+    it online locally), and the service groups of `_groups_to_hold`."""
     snap = target.snapshot()
     for g in topo.config.groups:
         for s in topo.group(g).system_list:
             if snap.running(s) and "FAULTED" in snap.group(g, s):
                 target.hagrp("-clear", g, "-sys", s, snap=snap)
     snap = target.snapshot()
-    if ldom_location(snap, topo) is None:
+    if ldom_location(snap, topo) is None and snap.running(control):
+        if snap.group(topo.alternateio_group, control) == "OFFLINE":
+            target.hagrp("-online", topo.alternateio_group, "-sys", control, snap=snap)
+            snap = target.wait_for(lambda s: s.group(topo.alternateio_group, control) == "ONLINE", timeout) \
+                or target.snapshot()
         target.hagrp("-online", topo.ldom_group, "-sys", control, snap=snap)
     for sg in _groups_to_hold(topo, control):
         for s in topo.serving_systems(sg):
@@ -227,7 +235,7 @@ def move_guest(target: Target, topo: Topology, dest: str, timeout: float) -> boo
 def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> None:
     """Baseline: steady state with the LDom group on `control` (moving it there if needed)."""
     move_guest(target, topo, control, timeout)
-    restore(target, topo, control)
+    restore(target, topo, control, timeout)
     if target.wait_for(lambda s: not steady_problems(s, topo, control), timeout) is None:
         raise InfrastructureError(f"baseline not reached on {control}: "
                                   + "; ".join(steady_problems(target.snapshot(), topo, control)))
@@ -302,9 +310,9 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
             target.step("heal")
             target.heal_all()
             landed = ldom_location(target.snapshot(), topo) or expected.ldom_system or scenario.active
-            restore(target, topo, landed)
+            restore(target, topo, landed, windows.settle_s)
             if target.wait_for(lambda s: not steady_problems(s, topo, landed), windows.settle_s) is None:
-                restore(target, topo, landed)  # a rejoining system may need a second pass
+                restore(target, topo, landed, windows.settle_s)  # a rejoining system may need a second pass
                 if target.wait_for(lambda s: not steady_problems(s, topo, landed), windows.settle_s) is None:
                     problems.append("lab did not return to steady state after heal: "
                                     + "; ".join(steady_problems(target.snapshot(), topo, landed)))

@@ -52,7 +52,7 @@ def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_s
                 target.heal(fault)
                 target.wait(windows.quiet_s)  # let a rebooted domain rejoin before restoring
                 landing = location or topo.control_systems()[0]
-                restore(target, topo, landing)
+                restore(target, topo, landing, windows.settle_s)
                 target.wait_for(lambda snap, at=landing: not steady_problems(snap, topo, at)
                                 or bool(target.active_faults), windows.settle_s)
                 now_at = ldom_location(target.snapshot(), topo)

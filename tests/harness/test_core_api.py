@@ -137,3 +137,32 @@ def test_a_target_built_only_from_commands_and_parsers_passes_the_suites(tmp_pat
     failed = sorted(s["id"] for s in legacy["scenarios"] if s["verdict"] != "pass")
     assert failed == sorted(s["id"] for s in engine["scenarios"] if s["verdict"] != "pass")
     assert failed and {s.split("[")[0] for s in failed} == {"S2", "N2"}
+
+
+def test_sparc_templates_resolve_per_role_with_inventory_overrides(tmp_path, monkeypatch):
+    """The sparc target types a fault where the catalogue (or the inventory) says, for the role of the
+    fault's system; resolving a template connects to nothing."""
+    import yaml
+
+    from harness.targets.sparc import SparcTarget
+
+    monkeypatch.setenv("ALTIO_HIL_RUNTIME", str(tmp_path / "rt"))
+    (tmp_path / "rt").mkdir(mode=0o700)
+    data = yaml.safe_load((REPO / "inventories" / "sparc-sim-2node.yaml").read_text())
+    data["cluster"]["main_cf"] = str(REPO / "inventories" / "sim-2node" / "main.cf")
+    data["sparc"]["systems"]["alternate1"]["domain"] = "alt-dom1"
+    data["sparc"]["faults"] = {"nic_pull": {"inject": [{"on": "control", "run": "switchctl port {object}@{system} down"}],
+                                            "heal": [{"on": "control", "run": "switchctl port {object}@{system} up"}]}}
+    inv = tmp_path / "lab.yaml"
+    inv.write_text(yaml.safe_dump(data))
+    target = SparcTarget(load_inventory(inv), "alternateio", 0)
+    assert target.steps(Fault("nic_pull", "alternate1:nxge4"), "inject") == [
+        {"on": "system", "host": "primary1", "run": "switchctl port nxge4@alternate1 down", "expect": None,
+         "timeout": 600.0}]
+    [kill] = target.steps(Fault("domain_kill", "alternate1"), "inject")
+    assert (kill["on"], kill["host"], kill["run"]) == ("system", "primary1", "ldm stop-domain -f alt-dom1")
+    [panic] = target.steps(Fault("domain_kill", "primary2"), "inject")
+    assert (panic["on"], panic["host"], panic["run"]) == ("ilom", "node2", "set /HOST send_break_action=dumpcore")
+    [boot] = target.steps(Fault("domain_kill", "primary2"), "heal")
+    assert (boot["on"], boot["host"], boot["run"], boot["expect"]) == ("console", "node2", "boot", "console login:")
+    assert target.scale == 10.0  # an emulated lab's clock runs at its time scale
