@@ -38,7 +38,7 @@ test-deps:
 	fi
 
 test: bootstrap test-deps
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 lint: bootstrap
 	$(BIN)/ruff check .

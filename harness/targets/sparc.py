@@ -479,10 +479,15 @@ class SparcTarget(CommandTarget):
                 **{f"ilom {n}": v for n, v in self._consoles.items()}}
 
     def transcript_mark(self) -> dict[str, int]:
-        return {name: len(s.transcript()) for name, s in self._all_sessions().items()}
+        mark = {name: len(s.transcript()) for name, s in self._all_sessions().items()}
+        mark["(closed)"] = len(self._transcripts_closed)
+        return mark
 
     def transcript_since(self, mark: dict[str, int]) -> str:
-        parts = []
+        """What every session sent and received since `mark` (secrets were redacted when stored),
+        sessions dropped meanwhile included."""
+        parts = [f"===== {name} (connection lost) =====\n{text}"
+                 for name, text in self._transcripts_closed[mark.get("(closed)", 0):]]
         for name, s in self._all_sessions().items():
             text = s.transcript()[mark.get(name, 0):]
             if text.strip():
