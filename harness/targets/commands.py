@@ -83,14 +83,21 @@ class CommandTarget(Target):
         for system in self._cluster_systems():
             log_cmd = (["wc", "-c", self.engine_log_path] if system != self._reporter or self._log_offset is None
                        else ["tail", "-c", f"+{self._log_offset + 1}", self.engine_log_path])
-            plan: dict[str, list[list[str]]] = {system: [["hastatus", "-sum"], ["hares", "-state"], log_cmd]}
+            # the cluster-wide views on two systems where it can (each HAD answers for the cluster), the
+            # domains on each node's control domain, the guest's own view on the guest: all at once
+            other = self._another_running(system)
+            plan: dict[str, list[list[str]]] = {system: [["hastatus", "-sum"], log_cmd]}
+            plan.setdefault(other, []).append(["hares", "-state"])
             for node in self.lab.nodes:
                 plan.setdefault(node.control, []).append(["ldm", "list", "-p"])
             if guest_host:
                 plan.setdefault(guest_host, []).extend([["zpool", "list", "-H", "-o", "name,health"],
                                                         ["dladm", "show-link"]])
             answers = self._fan_out(plan)
-            (rc1, summary), (rc2, resources), (rc3, log_text) = answers[system][:3]
+            (rc1, summary), (rc3, log_text) = answers[system][:2]
+            rc2, resources = answers[other][2 if other == system else 0]
+            if rc2 != 0 and other != system:  # the other one just went down: ask the reporter
+                rc2, resources = self.run(system, ["hares", "-state"])[:2]
             if rc1 != 0 or "SYSTEM STATE" not in summary or rc2 != 0:
                 continue
             if system != self._reporter or self._log_offset is None:
@@ -104,7 +111,7 @@ class CommandTarget(Target):
             raise InfrastructureError("no cluster system of the lab answers `hastatus -sum`")
         ldm = {}
         for node in self.lab.nodes:
-            rc, out = answers[node.control][3 if node.control == system else 0]
+            rc, out = answers[node.control][-1]  # every control domain's batch ends with its `ldm list -p`
             if rc == 0:
                 ldm[node.name] = out
         try:
@@ -116,6 +123,14 @@ class CommandTarget(Target):
             snap = Snapshot(snap.t, snap.systems, snap.groups, snap.resources, snap.domains, io)
         self._note(snap)
         return snap
+
+    def _another_running(self, system: str) -> str:
+        """A second control domain that ran in the last snapshot (else `system` itself)."""
+        last = self._last
+        for node in self.lab.nodes:
+            if node.control != system and last is not None and last.running(node.control):
+                return node.control
+        return system
 
     def _note(self, snap: Snapshot) -> None:
         for c in changes(self._last, snap):

@@ -122,7 +122,7 @@ class SparcTarget(CommandTarget):
                     f"or certify what is installed with --monitor {target.installed_monitor})")
             if apply_timing:
                 target.apply_timing()
-            target.poll_s = max(1.0, min(10.0, target.timing().get("AlternateIO", "MonitorInterval") / 5))
+            target.poll_s = max(1.0, min(10.0, target.timing().get("AlternateIO", "MonitorInterval") / 4))
         except BaseException:
             target.release()
             raise
