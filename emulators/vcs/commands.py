@@ -162,16 +162,21 @@ def hastatus(engine: Engine, args: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _dispatch(command: str, table: dict[str, Callable[[Engine, list[str]], str]], engine: Engine,
+              args: list[str]) -> str:
+    """`command -option args...`: the option's handler from `table`, or VCS's usage error."""
+    handler = table.get(args[0])
+    if handler is None:
+        raise UsageError(f"{command}: unknown option {args[0]}")
+    return handler(engine, args[1:])
+
+
 # ---------------------------------------------------------------------- hagrp
 def hagrp(engine: Engine, args: list[str]) -> str:
     if not args:
         raise UsageError("hagrp -state|-online|-offline|-switch|-clear|-flush|-freeze|-unfreeze|-dep|-display|-list|"
                          "-value|-modify")
-    op, rest = args[0], args[1:]
-    handler = _HAGRP.get(op)
-    if handler is None:
-        raise UsageError(f"hagrp: unknown option {op}")
-    return handler(engine, rest)
+    return _dispatch("hagrp", _HAGRP, engine, args)
 
 
 def _hagrp_state(engine: Engine, args: list[str]) -> str:
@@ -406,11 +411,7 @@ _HAGRP: dict[str, Callable[[Engine, list[str]], str]] = {
 def hares(engine: Engine, args: list[str]) -> str:
     if not args:
         raise UsageError("hares -state|-clear|-probe|-display|-list|-value|-dep|-modify")
-    op, rest = args[0], args[1:]
-    handler = _HARES.get(op)
-    if handler is None:
-        raise UsageError(f"hares: unknown option {op}")
-    return handler(engine, rest)
+    return _dispatch("hares", _HARES, engine, args)
 
 
 def _res_systems(engine: Engine, r: str) -> list[str]:
@@ -554,11 +555,7 @@ def hatype(engine: Engine, args: list[str]) -> str:
     if not args:
         raise UsageError("hatype -list | -display [type ...] [-attribute attribute ...] | -value type attribute | "
                          "-modify type attribute value ... | -resources type")
-    op, rest = args[0], args[1:]
-    handler = _HATYPE.get(op)
-    if handler is None:
-        raise UsageError(f"hatype: unknown option {op}")
-    return handler(engine, rest)
+    return _dispatch("hatype", _HATYPE, engine, args)
 
 
 def _type(engine: Engine, t: str) -> None:

@@ -23,7 +23,7 @@ from harness.transport.marker_shell import ConsoleShell
 from harness.transport.markers import clean
 from harness.transport.shell import kill_child, spawn_child
 from harness.transport.ssh import _ssh_env, classify_ssh_failure, ssh_argv
-from harness.transport.transcript import Transcript, TranscriptTap
+from harness.transport.transcript import Transcribed, Transcript, TranscriptTap
 
 CONFIRM = r"\(y/n\)\? ?\Z"
 CONSOLE_STARTED = r"To stop, type #\."
@@ -45,7 +45,7 @@ def ilom_rc(command_line: str, out: str) -> int:
     return 0
 
 
-class ConsoleSession:
+class ConsoleSession(Transcribed):
     """An ILOM reached with `ssh -tt` (same options and credential references as `SSHSession`)."""
 
     newline = "\r"
@@ -301,16 +301,7 @@ class ConsoleSession:
             self._drop()
             raise CommandTimeout(f"{self.name}: no ILOM prompt within {timeout:g}s after #.; closed")
 
-    # -- transcript and closing ----------------------------------------------------------------
-    def transcript(self, since: int = 0) -> str:
-        return self.log.text(since, source=self.name)
-
-    def mark(self) -> int:
-        return self.log.mark()
-
-    def redact(self, value: str) -> None:
-        self.log.redact(value)
-
+    # -- closing -------------------------------------------------------------------------------
     def close(self) -> None:
         """Log out of the host, leave the console, exit the ILOM; idempotent, bounded in time."""
         if self._closed:

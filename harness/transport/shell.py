@@ -19,12 +19,12 @@ from harness.transport.errors import TransportError, Unreachable
 from harness.transport.login import last_line, log_in
 from harness.transport.marker_shell import ConsoleShell, MarkerShell
 from harness.transport.markers import Argv
-from harness.transport.transcript import Transcript, TranscriptTap
+from harness.transport.transcript import Transcribed, Transcript, TranscriptTap
 
 DIMENSIONS = (40, 512)  # rows, columns: wide, so that tools do not wrap or cut their lines
 
 
-class ShellSession:
+class ShellSession(Transcribed):
     """A persistent interactive shell behind `run(argv) -> (rc, out, err)`.
 
     `argv` is a list (each element quoted; a leading `~/` is left for the remote shell to expand)
@@ -191,18 +191,6 @@ class ShellSession:
                 return
         self.log.note(self.name, "could not get back from the console; dropping the connection")
         self._drop(graceful=False)
-
-    # -- transcript ----------------------------------------------------------------------------
-    def transcript(self, since: int = 0) -> str:
-        """What this session sent (`>>> `) and received, timestamped, secrets redacted."""
-        return self.log.text(since, source=self.name)
-
-    def mark(self) -> int:
-        return self.log.mark()
-
-    def redact(self, value: str) -> None:
-        """Never store `value` in the transcript (it becomes ********)."""
-        self.log.redact(value)
 
     # -- closing -------------------------------------------------------------------------------
     def close(self) -> None:

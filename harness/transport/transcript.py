@@ -164,3 +164,21 @@ class TranscriptTap:
 
     def flush(self) -> None:
         pass
+
+
+class Transcribed:
+    """What every session offers of its transcript (`self.log`, entries tagged `self.name`)."""
+
+    log: Transcript
+    name: str
+
+    def transcript(self, since: int = 0) -> str:
+        """What this session sent (`>>> `) and received, timestamped, secrets redacted."""
+        return self.log.text(since, source=self.name)
+
+    def mark(self) -> int:
+        return self.log.mark()
+
+    def redact(self, value: str) -> None:
+        """Never store `value` in the transcript (it becomes ********)."""
+        self.log.redact(value)
