@@ -10,10 +10,8 @@ from __future__ import annotations
 from agents.package import EXECUTABLE, checksums, install_files
 from harness.inventory import Lab
 from harness.targets.base import InfrastructureError
-from harness.targets.lab_ledger import _quote
+from harness.targets.lab_ledger import write_file
 from harness.targets.sparc import SparcTarget
-
-_CHUNK = 1500
 
 
 def _open(lab: Lab) -> SparcTarget:
@@ -30,17 +28,9 @@ def install(lab: Lab, monitor: str) -> str:
         for node in lab.nodes:
             system = node.control
             for name, body in sorted(files.items()):
-                path = f"{agent_dir}/{name}"
-                parent = path.rsplit("/", 1)[0]
-                text = body.decode()
-                chunks = [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
-                target.execute({"on": "system", "host": system,
-                                "run": f"mkdir -p {parent} && printf '%s' {_quote(chunks[0])} > {path}.new"})
-                for chunk in chunks[1:]:
-                    target.execute({"on": "system", "host": system,
-                                    "run": f"printf '%s' {_quote(chunk)} >> {path}.new"})
                 mode = "755" if name in EXECUTABLE else "644"
-                target.execute({"on": "system", "host": system, "run": f"chmod {mode} {path}.new && mv {path}.new {path}"})
+                for line in write_file(f"{agent_dir}/{name}", body.decode(), mode):
+                    target.execute({"on": "system", "host": system, "run": line})
         target.identify_agent()
         bad = _differences(target, monitor)
         if bad:

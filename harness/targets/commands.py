@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from harness.oracle import Topology
 from harness.parsers import ParseError, parse_dladm_show_link, parse_zpool_list_h, parse_zpool_status
 from harness.targets.base import InfrastructureError, Target
 from harness.targets.snapshot import GuestIo, Snapshot, changes, from_commands
@@ -37,6 +38,10 @@ class CommandTarget(Target):
         self._io: dict[str, list[tuple[float, GuestIo]]] = {}
         self._timing: LabTiming | None = None
         self._pools: dict[str, str] | None = None
+        try:  # the guest whose own view of its I/O is probed (main.cf names it)
+            self._guest: str | None = Topology(lab.config, lab.nodes).guest
+        except ValueError:
+            self._guest = None
 
     # -- what a subclass provides -------------------------------------------------------------------
     def _advance(self, seconds: float) -> None:  # pragma: no cover - abstract in effect
@@ -77,8 +82,7 @@ class CommandTarget(Target):
 
     def snapshot(self) -> Snapshot:
         t = self.now()
-        ldom_group = self._ldom_group()
-        guest = self._guest_of(ldom_group) if ldom_group and "guest_io" in self.capabilities else None
+        guest = self._guest if "guest_io" in self.capabilities else None
         guest_host = self.guest_host(guest) if guest else None
         for system in self._cluster_systems():
             log_cmd = (["wc", "-c", self.engine_log_path] if system != self._reporter or self._log_offset is None
@@ -172,14 +176,6 @@ class CommandTarget(Target):
         except ParseError:
             storage = network = False
         return GuestIo(node, storage, network)
-
-    def _ldom_group(self) -> str | None:
-        found = self.lab.config.resources_of_type("LDom")
-        return found[0][0].name if found else None
-
-    def _guest_of(self, ldom_group: str) -> str:
-        res = next(r for r in self.lab.config.groups[ldom_group].resources.values() if r.type == "LDom")
-        return str(res.attributes["LDomName"].for_system(None)) if "LDomName" in res.attributes else res.name
 
     def guest_io_outages(self, guest: str, t0: float, t1: float) -> list[tuple[float, float]]:
         """Outages from the probe's samples: from the first bad sample to the next good one."""

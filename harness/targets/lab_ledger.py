@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import socket
 import time
 import uuid
@@ -32,8 +33,16 @@ class LabBusy(Exception):
     """Another run holds the lab's lease."""
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
+def write_file(path: str, text: str, mode: str | None = None) -> list[str]:
+    """The command lines that write `text` to `path` on a lab with nothing but a POSIX shell: in
+    chunks (a terminal takes lines of 4 KiB at most) into `path.new`, then renamed into place.
+    `path` is a plain path (a leading ~/ is expanded by the lab's shell): it is not quoted."""
+    chunks = [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
+    parent = path.rsplit("/", 1)[0]
+    lines = [f"mkdir -p {parent} && printf '%s' {shlex.quote(chunks[0])} > {path}.new"]
+    lines += [f"printf '%s' {shlex.quote(chunk)} >> {path}.new" for chunk in chunks[1:]]
+    lines.append((f"chmod {mode} {path}.new && " if mode else "") + f"mv {path}.new {path}")
+    return lines
 
 
 class LabLedger:
@@ -75,7 +84,7 @@ class LabLedger:
         taken = []
         for system in self._controls():
             for _attempt in range(2):
-                rc, _, _ = self._run(system, f"mkdir -p {self.state_dir} && (set -C; echo {_quote(self._lease_text())}"
+                rc, _, _ = self._run(system, f"mkdir -p {self.state_dir} && (set -C; echo {shlex.quote(self._lease_text())}"
                                              f" > {self.state_dir}/lease) 2>/dev/null")
                 if rc == 0:
                     taken.append(system)
@@ -99,7 +108,7 @@ class LabLedger:
     def renew(self, force: bool = False) -> None:
         if not force and time.monotonic() - self._renewed < LEASE_S / 4:
             return
-        text = _quote(self._lease_text())
+        text = shlex.quote(self._lease_text())
         for system in self._controls():
             self._run(system, f"mkdir -p {self.state_dir} && echo {text} > {self.state_dir}/lease.tmp "
                               f"&& mv {self.state_dir}/lease.tmp {self.state_dir}/lease")
@@ -132,14 +141,9 @@ class LabLedger:
     def _save(self) -> None:
         self._seq += 1
         body = json.dumps({"seq": self._seq, "lab": self.lab, "records": self._records}, sort_keys=True)
-        path = f"{self.state_dir}/ledger.json"
-        chunks = [body[i:i + _CHUNK] for i in range(0, len(body), _CHUNK)] or [""]
+        commands = write_file(f"{self.state_dir}/ledger.json", body)
         for system in self._controls():
-            ok = self._run(system, f"mkdir -p {self.state_dir} && printf '%s' {_quote(chunks[0])} > {path}.tmp")[0] == 0
-            for chunk in chunks[1:]:
-                ok = ok and self._run(system, f"printf '%s' {_quote(chunk)} >> {path}.tmp")[0] == 0
-            if ok:
-                self._run(system, f"mv {path}.tmp {path}")
+            all(self._run(system, line)[0] == 0 for line in commands)  # stops at the first that fails
 
     def records(self) -> list[dict]:
         return list(self._records)

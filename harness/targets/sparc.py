@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -61,6 +60,7 @@ class Endpoint:
     key_file: str | None
     password_env: str | None
     ssh_agent: bool
+    lab_key: bool = False  # the key `altio-hil lab up` made for an emulated lab (absent while it is down)
 
     def __str__(self) -> str:
         return f"{self.user}@{self.host}:{self.port}"
@@ -83,7 +83,7 @@ class SparcTarget(CommandTarget):
         self.endpoints = {name: self._endpoint(name, host, defaults)
                           for name, host in {**sparc.systems, **sparc.guests}.items()}
         self.iloms = {node: self._endpoint(node, ilom, defaults) for node, ilom in sparc.ilom.items()}
-        ledger = LabLedger(self._shell, self._reachable_controls, sparc.state_dir, lab.name)
+        ledger = LabLedger(self.run, self._reachable_controls, sparc.state_dir, lab.name)
         super().__init__(lab, monitor, seed, ledger)
         self.engine_log_path = sparc.engine_log
         self.capabilities = frozenset({"guest_io"}) if sparc.guests else frozenset()
@@ -140,7 +140,8 @@ class SparcTarget(CommandTarget):
         if not (key or host.password_env or host.ssh_agent):
             raise BadLabInput(f"{self.lab.path}: sparc: no credential for {name} ({user}@{host.host}:{host.port}): "
                               "name key_file, password_env or ssh_agent")
-        return Endpoint(name, host.host, host.port, user, key, host.password_env, host.ssh_agent)
+        return Endpoint(name, host.host, host.port, user, key, host.password_env, host.ssh_agent,
+                        lab_key=bool(key) and not host.key_file)
 
     def _ssh(self, ep: Endpoint) -> SSHSession:
         try:
@@ -156,7 +157,7 @@ class SparcTarget(CommandTarget):
         key is bad input (exit 2), a host that cannot be reached an infrastructure error (exit 3)."""
         for ep in self.endpoints.values():
             if ep.key_file and not os.path.isfile(os.path.expanduser(ep.key_file)):
-                if self.settings.emulated and self.lab.inventory.sparc.systems.get(ep.name, ep).key_file is None:
+                if ep.lab_key:
                     raise InfrastructureError(f"the emulated lab {self.lab.name} is not up (start it with "
                                               f"`altio-hil lab up --lab {self.lab.path}`)")
                 raise BadLabInput(f"{self.lab.path}: key file {ep.key_file} for {ep} does not exist")
@@ -198,10 +199,7 @@ class SparcTarget(CommandTarget):
     # -- commands -----------------------------------------------------------------------------------------
     def run(self, system: str, argv: list[str] | str, timeout: float = 120.0) -> tuple[int, str, str]:
         """A command on a system; exit 255 (as ssh) when it cannot be reached."""
-        try:
-            session = self._session(system)
-        except BadLabInput:
-            raise
+        session = self._session(system)
         if session is None:
             return UNREACHABLE, "", f"{system}: cannot be reached\n"
         try:
@@ -232,9 +230,6 @@ class SparcTarget(CommandTarget):
             return super()._fan_out(plan)
         futures = {system: self._pool.submit(self.run_batch, system, commands) for system, commands in plan.items()}
         return {system: f.result() for system, f in futures.items()}
-
-    def _shell(self, system: str, line: str) -> tuple[int, str, str]:
-        return self.run(system, line)
 
     def _drop_session(self, system: str) -> None:
         session = self._sessions.pop(system, None)
@@ -328,8 +323,7 @@ class SparcTarget(CommandTarget):
             return
         if breaks == "nic":
             rc, out, _ = self.run(fault.system, ["dladm", "show-phys"])
-            names = [p.link for p in parse_dladm_show_phys(out)] if rc == 0 else []
-            names += [p.device for p in parse_dladm_show_phys(out)] if rc == 0 else []
+            names = [n for p in parse_dladm_show_phys(out) for n in (p.link, p.device)] if rc == 0 else []
         elif breaks == "pool":
             rc, out, _ = self.run(fault.system, ["zpool", "list", "-H", "-o", "name,health"])
             names = [p.name for p in parse_zpool_list_h(out)] if rc == 0 else []
@@ -536,6 +530,3 @@ def parse_checksums(text: str) -> dict[str, str]:
             out[m.group(1)] = m.group(2)
     return out
 
-
-def shell_line(argv: list[str]) -> str:
-    return " ".join(shlex.quote(a) for a in argv)
