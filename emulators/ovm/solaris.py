@@ -150,6 +150,16 @@ def _status_lines(dom: Domain, pool: Zpool) -> list[str]:
     return out + _config_table(rows)
 
 
+def _import_rows(dom: Domain, pool: Zpool) -> list[tuple[int, str, str]]:
+    """(depth, name, state) of an exported pool's config as `zpool import` lists it."""
+    rows = [(0, pool.name, pool_health(dom, pool))]
+    for top in pool.vdevs:
+        rows.append((2, top.label, vdev_state(dom, pool, top)))
+        if top.kind != "disk":
+            rows += [(4, d, leaf_state(dom, pool, d)) for d in top.disks]
+    return rows
+
+
 def _config_table(rows: Sequence[tuple[int, str, str, str]]) -> list[str]:
     """The config: table of `zpool status` from (depth, name, state, note) rows, and the errors line."""
     width = max(10, *(depth + len(name) for depth, name, _, _ in rows))
@@ -280,8 +290,12 @@ def _zpool_import(dom: Domain, args: Sequence[str]) -> Result:
         exported = [p for p in dom.pools.values() if not p.imported]
         if not exported:
             return 1, "", "no pools available to import\n"
-        return 0, "".join(f"  pool: {p.name}\n    id: {int(stable_hex(p.name)[:15], 16)}\n state: "
-                          f"{pool_health(dom, p)}\n" for p in exported), ""
+        # as Solaris lists importable pools: each with the devices it would be imported from
+        return 0, "\n".join(
+            f"   pool: {p.name}\n     id: {int(stable_hex(p.name)[:15], 16)}\n  state: {pool_health(dom, p)}\n"
+            " action: The pool can be imported using its name or numeric identifier.\n config:\n\n"
+            + "".join(f"\t{'  ' * (depth // 2)}{name}  {st}\n" for depth, name, st in _import_rows(dom, p))
+            for p in exported), ""
     try:
         dom.import_pool(ops[0])
     except PlatformError as exc:

@@ -82,6 +82,7 @@ from harness.parsers.solaris import (  # noqa: E402
     ZpoolStatus,
     parse_dladm_show_link,
     parse_dladm_show_phys,
+    parse_zpool_import,
     parse_zpool_list_h,
     parse_zpool_status,
 )
@@ -102,5 +103,5 @@ __all__ = [
     "HastatusSummary", "SystemRow", "GroupRow", "ResourceRow",
     "parse_hastatus_sum", "parse_hagrp_state", "parse_hares_state", "parse_state_value",
     "ZpoolStatus", "Vdev", "ZpoolHealth", "DladmPhys", "DladmLink",
-    "parse_zpool_status", "parse_zpool_list_h", "parse_dladm_show_phys", "parse_dladm_show_link",
+    "parse_zpool_status", "parse_zpool_import", "parse_zpool_list_h", "parse_dladm_show_phys", "parse_dladm_show_link",
 ]

@@ -221,3 +221,30 @@ def parse_dladm_show_link(text: str) -> list[DladmLink]:
         links.append(DladmLink(link, link_class, int(mtu), state,
                                [] if over in ("", "--") else over.split()))
     return links
+
+
+_IMPORT_POOL = re.compile(r"^\s*pool:\s*(\S+)\s*$")
+_GROUPING_VDEV = re.compile(r"^(mirror|raidz\d?|spares?|logs?|cache)(-\d+)?$")
+
+
+def parse_zpool_import(text: str) -> dict[str, list[str]]:
+    """``zpool import`` (no argument): the importable (exported) pools and their leaf devices, from
+    each pool's ``config:`` list (``mirror-0``/``raidz`` lines group devices, they are not disks)."""
+    pools: dict[str, list[str]] = {}
+    current: str | None = None
+    in_config = False
+    for _lineno, line in content_lines(text):
+        stripped = line.strip()
+        m = _IMPORT_POOL.match(line)
+        if m:
+            current, in_config = m.group(1), False
+            pools[current] = []
+        elif stripped == "config:":
+            in_config = True
+        elif in_config and current and stripped and line[:1] in (" ", "\t"):
+            name = stripped.split()[0]
+            if name != current and not _GROUPING_VDEV.match(name):
+                pools[current].append(name)
+        elif stripped and not line[:1].isspace():
+            in_config = False
+    return pools

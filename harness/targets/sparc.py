@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from agents.package import checksums, install_files
 from harness.faults import CATALOGUE, Fault
 from harness.inventory import Lab, SparcHost, SparcIlom
-from harness.parsers import parse_dladm_show_phys, parse_zpool_list_h, parse_zpool_status
+from harness.parsers import parse_dladm_show_phys, parse_zpool_import, parse_zpool_status
 from harness.targets.base import BadLabInput, InfrastructureError
 from harness.targets.commands import UNREACHABLE, CommandTarget, pool_disks
 from harness.targets.lab_ledger import LabBusy, LabLedger
@@ -302,15 +302,22 @@ class SparcTarget(CommandTarget):
             return host.domain
         return "primary" if self.role(system) == "control" else system
 
+    def _pools_of(self, system: str) -> tuple[int, dict[str, list[str]]]:
+        """Every pool of a system with its leaf disks: the imported ones (`zpool status`) and the
+        exported ones (`zpool import`, e.g. a storage group offline on this node); the first rc."""
+        rc, out, _ = self.run(system, ["zpool", "status"])
+        pools = {p.name: pool_disks(p) for p in parse_zpool_status(out)} if rc == 0 else {}
+        rc2, listed, _ = self.run(system, ["zpool", "import"])
+        if rc2 == 0:
+            pools.update(parse_zpool_import(listed))
+        return rc, pools
+
     def _pool_disks(self, system: str, pool: str) -> list[str]:
-        rc, out, err = self.run(system, ["zpool", "status", pool])
-        if rc != 0:
-            raise InfrastructureError(f"`zpool status {pool}` on {system}: {(err or out).strip()}")
-        found = [p for p in parse_zpool_status(out) if p.name == pool]
-        disks = pool_disks(found[0]) if found else []
-        if not disks:
-            raise InfrastructureError(f"pool {pool} on {system} shows no disks in `zpool status`")
-        return disks
+        rc, pools = self._pools_of(system)
+        if not pools.get(pool):
+            raise InfrastructureError(f"pool {pool} on {system} shows no disks in `zpool status` or `zpool import`"
+                                      + (" (the system cannot be reached)" if rc == UNREACHABLE else ""))
+        return pools[pool]
 
     def check_place(self, fault: Fault) -> None:
         """Refuse (BadLabInput) a fault whose --where names nothing on the lab, before touching it."""
@@ -324,12 +331,9 @@ class SparcTarget(CommandTarget):
         if breaks == "nic":
             rc, out, _ = self.run(fault.system, ["dladm", "show-phys"])
             names = [n for p in parse_dladm_show_phys(out) for n in (p.link, p.device)] if rc == 0 else []
-        elif breaks == "pool":
-            rc, out, _ = self.run(fault.system, ["zpool", "list", "-H", "-o", "name,health"])
-            names = [p.name for p in parse_zpool_list_h(out)] if rc == 0 else []
         else:
-            rc, out, _ = self.run(fault.system, ["zpool", "status"])
-            names = [d for p in parse_zpool_status(out) for d in pool_disks(p)] if rc == 0 else []
+            rc, pools = self._pools_of(fault.system)
+            names = list(pools) if breaks == "pool" else [d for disks in pools.values() for d in disks]
         if rc == UNREACHABLE:
             raise InfrastructureError(f"{fault}: {fault.system} cannot be reached to check its {breaks}s")
         if fault.object not in names:

@@ -115,3 +115,31 @@ def test_dladm_garbage(parse, text):
     with pytest.raises(ParseError) as error:
         parse(text)
     assert error.value.lineno >= 1 and error.value.line
+
+
+def test_zpool_import_lists_exported_pools_with_their_leaf_devices():
+    """`zpool import` without arguments (Solaris ZFS Administration Guide, "Identifying Pools
+    Available for Import"): each pool's config, grouping vdevs (mirror-0) are not disks."""
+    from harness.parsers import parse_zpool_import
+
+    text = """   pool: tank
+     id: 11809215114195894163
+  state: ONLINE
+ action: The pool can be imported using its name or numeric identifier.
+ config:
+
+        tank        ONLINE
+          mirror-0  ONLINE
+            c1t0d0  ONLINE
+            c1t1d0  ONLINE
+
+   pool: dozer
+     id: 9784486589352144634
+  state: ONLINE
+ action: The pool can be imported using its name or numeric identifier.
+ config:
+
+        dozer       ONLINE
+          c1t2d0    ONLINE
+"""
+    assert parse_zpool_import(text) == {"tank": ["c1t0d0", "c1t1d0"], "dozer": ["c1t2d0"]}
