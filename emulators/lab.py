@@ -70,6 +70,7 @@ class LabSpec:
     monitor: str = "alternateio"
     time_scale: float = 10.0
     seed: int = 0
+    kvm: dict | None = None  # a kvm lab (emulators.kvm): its settings; None for an all-emulated one
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)

@@ -69,6 +69,8 @@ OPS: dict[str, tuple[dict[str, type], dict[str, type]]] = {
     "console": ({"system": _STR}, {}),
     "boot": ({"system": _STR}, {}),
     "consoles": ({"system": _STR}, {}),
+    "observe": ({}, {"since": (int, float)}),
+    "vm": ({"system": _STR}, {}),
 }
 
 
@@ -88,8 +90,10 @@ def request_problem(request: object) -> str | None:
         if name not in request:
             return f"{op}: missing field {name!r}"
     for name, kind in {**required, **optional}.items():
-        if name in request and not isinstance(request[name], kind):
-            return f"{op}: field {name!r} must be a {kind.__name__}, not {json.dumps(request[name])}"
+        if name in request and (not isinstance(request[name], kind) or isinstance(request[name], bool) is not
+                                (kind is bool)):
+            what = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+            return f"{op}: field {name!r} must be a {what}, not {json.dumps(request[name])}"
     if op == "exec" and (not request["argv"] or not all(isinstance(a, str) for a in request["argv"])):
         return "exec: argv must be a non-empty list of strings"
     if op == "heal" and not request.get("all") and not ("kind" in request and "where" in request):
@@ -234,6 +238,23 @@ class LabServer:
             ports = {str(d.cons_port): d.hostname for d in node.domains.values() if d.cons_port is not None}
         return {"rc": 0, "out": "", "err": "", "ports": ports}
 
+    # -- a kvm lab's real side -------------------------------------------------------------------------
+    def _kvm(self):
+        if not hasattr(self.lab, "observe"):
+            raise FaultError(f"lab {self.lab.spec.name} has no VMs (not a kvm lab)")
+        return self.lab
+
+    def _op_observe(self, request: dict) -> dict:
+        """Probe samples and libvirt/process events since `since` (time.monotonic() of this host)."""
+        return {"rc": 0, "out": "", "err": "", **self._kvm().observe(float(request.get("since", 0.0)))}
+
+    def _op_vm(self, request: dict) -> dict:
+        try:
+            info = self._kvm().vm_of(request["system"])
+        except KeyError:
+            return _bad(f"vm: no VM is system {request['system']!r}")
+        return {"rc": 0, "out": "", "err": "", **info}
+
     # -- the socket ----------------------------------------------------------------------------------
     async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -310,7 +331,13 @@ async def _run(spec: LabSpec, socket_path: Path, start_id: str, front_spec: Fron
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     clock = RealClock(loop, scale=spec.time_scale)
-    lab = SimLab(spec, clock)
+    if spec.kvm is not None:
+        from emulators.kvm.lab import KvmLab
+
+        lab: SimLab = KvmLab(spec, clock, socket_path.parent, loop=loop,
+                             log=lambda text: print(text, file=sys.stderr, flush=True))
+    else:
+        lab = SimLab(spec, clock)
     lab.boot()
     front: FrontService | None = None
     try:
@@ -323,6 +350,8 @@ async def _run(spec: LabSpec, socket_path: Path, start_id: str, front_spec: Fron
     finally:
         if front is not None:
             await front.stop()
+        if hasattr(lab, "close"):
+            lab.close()  # a kvm lab's VMs, path servers and disks go with it
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,6 +372,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         asyncio.run(_run(spec, args.socket, args.start_id, front_spec))
     except FrontError as exc:
+        print(f"altio-hil lab {spec.name}: {exc}", file=sys.stderr, flush=True)
+        return EXIT_INFRA
+    except Exception as exc:  # noqa: BLE001 - the kvm tier's set-up errors end the daemon with a reason
+        from emulators.kvm import KvmSetupError
+
+        if not isinstance(exc, KvmSetupError):
+            raise
         print(f"altio-hil lab {spec.name}: {exc}", file=sys.stderr, flush=True)
         return EXIT_INFRA
     return 0

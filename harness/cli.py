@@ -89,8 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
         _lab_arg(p)
         if name == "up":
             p.add_argument("--monitor", default="alternateio", choices=("alternateio", "legacy-primary-only"))
-    for name in ("shell", "exec"):
-        p = lab_sub.add_parser(name, help=f"{name} on a system of the lab")
+    for name in ("shell", "exec", "console"):
+        p = lab_sub.add_parser(name, help=f"{name} on a system of the lab" if name != "console" else
+                               "the console of a kvm lab's VM (a guest or an I/O domain)")
         _lab_arg(p)
         p.add_argument("--system", required=True)
         if name == "exec":
@@ -124,16 +125,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     lab = _load(args.lab)
     target = args.target or lab.inventory.target
-    if target not in ("sim", "sparc"):
-        _err(f"altio-hil: the {target} target is not available in this version (sim and sparc are)")
-        return EXIT_INFRA
     if args.plan:
         from harness.plan import render_plan
 
         print(render_plan(lab, target, args.monitor, args.suite or list(SUITES)))
         return EXIT_OK
-    if target == "sparc" and args.workers > 1:
-        print("altio-hil: a sparc lab is driven by one process; -n ignored")
+    if target in ("sparc", "kvm") and args.workers > 1:
+        print(f"altio-hil: a {target} lab is driven by one process; -n ignored")
         args.workers = 1
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
     report = Path(args.report).resolve()
@@ -320,6 +318,12 @@ def cmd_lab(args: argparse.Namespace) -> int:
         if args.lab_command == "shell":
             _check_system(lab, args.system)
             return daemon.shell(args.system)
+        if args.lab_command == "console":
+            if lab.inventory.target != "kvm":
+                _err(f"altio-hil lab console: {lab.path} is a {lab.inventory.target} lab; consoles of VMs are a kvm "
+                     "lab's (an emulated sparc lab's consoles are reached over SSH, see the README)")
+                return EXIT_BAD_INPUT
+            return daemon.console(args.system)
         if args.lab_command == "exec":
             argv = args.argv[1:] if args.argv and args.argv[0] == "--" else args.argv
             if not argv:

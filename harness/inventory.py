@@ -68,9 +68,13 @@ class SimSettings(_Strict):
 
 
 class KvmSettings(_Strict):
-    uri: str = "qemu:///system"
-    image: str | None = None
+    """A kvm lab (emulators.kvm): `uri` auto is qemu:///system as root, qemu:///session otherwise;
+    `accel` auto keeps KVM only where a VM boots under it (else TCG); `boot_seconds` is how long an
+    I/O domain takes to rejoin the cluster after it starts."""
+
+    uri: str = "auto"
     accel: Literal["auto", "kvm", "tcg"] = "auto"
+    boot_seconds: float = Field(default=4.0, gt=0, le=600)
 
 
 class _Reachable(_Strict):

@@ -351,6 +351,33 @@ class LabDaemon:
             except FileNotFoundError:
                 pass
         sshd.stop_stray(self.layout)
+        if self.lab.inventory.target == "kvm":
+            self._clear_kvm_leftovers()
+
+    def _clear_kvm_leftovers(self) -> None:
+        """A kvm lab's VMs (libvirt keeps them when the daemon dies), path servers, disks and logs."""
+        import shutil
+
+        from emulators.kvm import KvmSetupError
+        from emulators.kvm.domains import PREFIX
+        from emulators.kvm.hypervisor import Hypervisor
+        from emulators.kvm.paths import stop_strays
+
+        root = self.layout.root
+        if (root / "paths").is_dir():
+            stop_strays(root / "paths")
+        settings = self.lab.inventory.kvm
+        try:
+            hv = Hypervisor(settings.uri if settings else "auto")
+        except KvmSetupError:
+            pass  # no libvirt here: no VM of ours either
+        else:
+            try:
+                hv.undefine_prefix(f"{PREFIX}-{self.lab.name}-")
+            finally:
+                hv.close()
+        for sub in ("paths", "disks", "vms"):
+            shutil.rmtree(root / sub, ignore_errors=True)
 
     # -- the sparc front ----------------------------------------------------------------------------
     def _front_spec(self, monitor: str) -> FrontSpec:
@@ -390,6 +417,14 @@ class LabDaemon:
         return value or secrets.token_urlsafe(24)
 
     # -- using it ------------------------------------------------------------------------------------
+    def console(self, system: str) -> int:
+        """Attach to the console of a kvm lab's VM (`virsh console`; Ctrl-] leaves)."""
+        info = self.ask({"op": "vm", "system": system})
+        if info.get("rc") != 0:
+            raise LabSetupError(info.get("err", "").strip() or f"no console for {system}")
+        print(f"altio-hil: console of {system} ({info['name']}); Ctrl-] leaves. Its log: {info['console_log']}")
+        return subprocess.call(["virsh", "-c", info["uri"], "console", "--force", info["name"]])
+
     def env(self, system: str) -> dict[str, str]:
         env = dict(os.environ)
         bindir = str(Path(sys.executable).parent)

@@ -80,9 +80,9 @@ def pytest_configure(config: pytest.Config) -> None:
             kind = target_kind(config, load_lab(config))
         except pytest.UsageError:
             kind = "sim"  # a bad inventory is reported at session start
-        if kind == "sparc" and not hasattr(config, "workerinput"):
-            # the session holds the lab's lease and its SSH sessions: one process drives a sparc lab
-            raise pytest.UsageError("a sparc lab is driven by one process: run without -n/--dist")
+        if kind in ("sparc", "kvm") and not hasattr(config, "workerinput"):
+            # the session holds the lab (a sparc lab's lease and SSH sessions, the kvm lab it started)
+            raise pytest.UsageError(f"a {kind} lab is driven by one process: run without -n/--dist")
         if kind != "sim" and config.option.dist != "loadgroup":
             config.option.dist = "loadgroup"  # one worker per shared lab (see pytest_collection_modifyitems)
 
@@ -167,9 +167,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return  # the controller does it once
     lab = load_lab(config)
     kind = target_kind(config, lab)
-    if kind == "sparc":
-        _open_shared_target(config, lab)
-        return
     if kind != "sim":
         from harness.lab_lock import LabBusy, LabLock
 
@@ -179,6 +176,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         except LabBusy as exc:
             pytest.exit(f"altio-hil: {exc}", returncode=3)
         config._altio_lock = lock  # type: ignore[attr-defined]
+        _open_shared_target(config, lab, kind)
+        return
     ledger = FaultLedger.for_lab(lab.name, kind)
     leftovers = ledger.entries()
     if leftovers:
@@ -204,6 +203,8 @@ def destructive_refusal(config: pytest.Config, lab: Lab, kind: str) -> str | Non
     A real lab needs two keys: the lab owner's consent in the inventory (`sparc.destructive: true`)
     and the operator's `--allow-destructive`. An emulated lab has nothing real to break: the
     inventory's consent is enough."""
+    if kind == "kvm":
+        return None  # a kvm lab is the run's own VMs: nothing of anyone else's to break
     sparc = lab.inventory.sparc
     consent = bool(sparc and sparc.destructive)
     if not consent:
@@ -214,13 +215,13 @@ def destructive_refusal(config: pytest.Config, lab: Lab, kind: str) -> str | Non
     return None
 
 
-def _open_shared_target(config: pytest.Config, lab: Lab) -> None:
+def _open_shared_target(config: pytest.Config, lab: Lab, kind: str) -> None:
     """Open a shared lab once for the session: connect, take its lease, heal a killed run's leftovers,
     apply the inventory's timing. Bad input exits 2, an unusable lab 3, before any test runs."""
     from harness.targets import BadLabInput, InfrastructureError, open_target
 
     try:
-        target = open_target(lab, "sparc", config.getoption("--monitor"), _seed(config))
+        target = open_target(lab, kind, config.getoption("--monitor"), _seed(config))
     except BadLabInput as exc:
         REFUSAL.update(code=2, reason=str(exc))
         pytest.exit(f"altio-hil: {exc}", returncode=2)
@@ -311,7 +312,7 @@ def altio_target(request: pytest.FixtureRequest, altio_lab: Lab, altio_monitor: 
             finally:
                 transcript = shared.transcript_since(mark)
                 if transcript:
-                    AllureReport().attach("session transcripts (secrets redacted)", transcript)
+                    AllureReport().attach(shared.transcript_title, transcript)
         return
     try:
         target = open_target(altio_lab, kind, altio_monitor, altio_seed)

@@ -201,10 +201,15 @@ def restore(target: Target, topo: Topology, control: str, timeout: float = 600.0
                 target.hagrp("-clear", g, "-sys", s, snap=snap)
     snap = target.snapshot()
     if ldom_location(snap, topo) is None and snap.running(control):
-        if snap.group(topo.alternateio_group, control) == "OFFLINE":
-            target.hagrp("-online", topo.alternateio_group, "-sys", control, snap=snap)
-            snap = target.wait_for(lambda s: s.group(topo.alternateio_group, control) == "ONLINE", timeout) \
-                or target.snapshot()
+        aio = topo.alternateio_group
+        elsewhere = [s for s in topo.group(aio).system_list
+                     if s != control and snap.running(s) and snap.group(aio, s) == "ONLINE"]
+        if elsewhere:  # a failover group online on another system: only a switch brings it here
+            target.hagrp("-switch", aio, "-to", control, snap=snap)
+        elif snap.group(aio, control) == "OFFLINE":
+            target.hagrp("-online", aio, "-sys", control, snap=snap)
+        if elsewhere or snap.group(aio, control) != "ONLINE":
+            snap = target.wait_for(lambda s: s.group(aio, control) == "ONLINE", timeout) or target.snapshot()
         target.hagrp("-online", topo.ldom_group, "-sys", control, snap=snap)
     for sg in _groups_to_hold(topo, control):
         for s in topo.serving_systems(sg):

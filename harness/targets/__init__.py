@@ -1,8 +1,8 @@
-"""Targets: one `Target` API over the kinds of lab (sim, sparc; kvm to come).
+"""Targets: one `Target` API over the kinds of lab (sim, kvm, sparc).
 
 `open_target` is the registry: it builds and boots (or connects to) a target of a kind. Labs that
 live in this process (sim) get a fresh lab per call; shared labs (sparc) are opened once per
-session by the plugin, which holds the lab's lease for the whole run.
+session by the plugin, which holds the lab (a sparc lab's lease; a kvm lab it started) for the whole run.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ def open_target(lab: Lab, kind: str, monitor: str, seed: int, **options) -> Targ
         from harness.targets.sparc import SparcTarget
 
         return SparcTarget.open(lab, monitor, seed, **options)
+    if kind == "kvm":
+        from harness.targets.kvm import KvmTarget
+
+        return KvmTarget.open(lab, monitor, seed, **options)
     raise InfrastructureError(f"the {kind} target is not available in this version of altio-hil "
                               "(sim and sparc are); see the README's status")
 

@@ -123,7 +123,7 @@ class CommandTarget(Target):
         except ParseError as exc:
             raise InfrastructureError(f"the lab printed something the parsers do not read: {exc}") from None
         if guest:
-            io = {guest: self._guest_io(snap, guest, answers.get(guest_host, [])[-2:] if guest_host else [])}
+            io = {guest: self.guest_view(snap, guest, answers.get(guest_host, [])[-2:] if guest_host else [])}
             snap = Snapshot(snap.t, snap.systems, snap.groups, snap.resources, snap.domains, io)
         self._note(snap)
         return snap
@@ -162,6 +162,9 @@ class CommandTarget(Target):
         return [line for t, line in self._log if t >= since]
 
     # -- guest I/O, timing, pools ----------------------------------------------------------------------------
+    def guest_view(self, snap: Snapshot, guest: str, answers: list[tuple[int, str]]) -> GuestIo:
+        return self._guest_io(snap, guest, answers)
+
     @staticmethod
     def _guest_io(snap: Snapshot, guest: str, answers: list[tuple[int, str]]) -> GuestIo:
         """The guest's own view: its pools healthy (storage) and a link up (network); a guest that

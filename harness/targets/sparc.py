@@ -476,6 +476,8 @@ class SparcTarget(CommandTarget):
         return {**{f"ssh {s}": v for s, v in self._sessions.items()},
                 **{f"ilom {n}": v for n, v in self._consoles.items()}}
 
+    transcript_title = "session transcripts (secrets redacted)"
+
     def transcript_mark(self) -> dict[str, int]:
         mark = {name: len(s.transcript()) for name, s in self._all_sessions().items()}
         mark["(closed)"] = len(self._transcripts_closed)
