@@ -125,6 +125,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     lab = _load(args.lab)
     target = args.target or lab.inventory.target
+    if target == "kvm" and lab.inventory.target != "kvm":  # before anything is written or started
+        _err(f"altio-hil: {lab.path} describes a {lab.inventory.target} lab; the kvm target needs an inventory "
+             "with `target: kvm` and its timing (e.g. inventories/kvm-2node.yaml)")
+        return EXIT_BAD_INPUT
     if args.plan:
         from harness.plan import render_plan
 

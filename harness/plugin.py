@@ -270,7 +270,7 @@ def altio_windows(pytestconfig: pytest.Config, altio_lab: Lab) -> Windows:
     """How long scenarios watch, from the lab's timing as it runs (read from the lab on shared ones)."""
     shared = pytestconfig.stash.get(SHARED_TARGET, None)
     if shared is not None:
-        return Windows.from_timing(shared.timing())
+        return Windows.from_timing(shared.timing(), membership_s=shared.membership_s)
     return Windows.from_timing(LabTiming.from_config(altio_lab.config, altio_lab.inventory.timing.type_overrides()))
 
 

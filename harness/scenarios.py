@@ -309,6 +309,11 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
             target.step("assert")
             result["observed"], problems = observe(target, topo, scenario, expected, t_inject)
             timings(target, topo, scenario, t_inject, result)
+            if "guest_io" in target.capabilities:  # what the guest lived through, failover rows included
+                result["guest_io_outages"] = [[round(a - t_inject, 3), round(b - a, 3)] for a, b in
+                                              target.guest_io_outages(topo.guest, t_inject, target.now())]
+            if hasattr(target, "guest_io_gaps"):  # every stretch without a good probe, tolerated ones too
+                result["guest_io_gaps"] = target.guest_io_gaps(topo.guest, t_inject, target.now())
             report.attach("after: hastatus -sum and ldm list", _evidence(target, topo, scenario.node))
         t_heal = target.now()
         with report.step("heal and restore the steady state"):
@@ -382,6 +387,8 @@ def observe(target: Target, topo: Topology, scenario: Scenario, expected: Expect
         dest = topo.node_of(expected.ldom_system)
         if snap.domain(dest.name, topo.guest) != "active":
             problems.append(f"guest {topo.guest} is not active on {dest.name} after the failover")
+    if failover:
+        problems.extend(target.guest_data_problems(topo.guest, t_inject))
     return observed, problems
 
 

@@ -61,14 +61,17 @@ class Windows:
     settle_s: float
 
     @classmethod
-    def from_timing(cls, timing: LabTiming, monitor_type: str = "AlternateIO", guest_type: str = "LDom") -> Windows:
+    def from_timing(cls, timing: LabTiming, monitor_type: str = "AlternateIO", guest_type: str = "LDom",
+                    membership_s: float = MEMBERSHIP_S) -> Windows:
+        """`membership_s`: how long the cluster takes to see a system leave (LLT/GAB on a real lab; an
+        emulated engine sees its domain stop at once)."""
         service_types = [t for t in timing.types if t not in (monitor_type, guest_type)] or [monitor_type]
 
         def detect(t: str) -> int:
             return timing.get(t, "MonitorInterval") * (timing.get(t, "ToleranceLimit") + 1)
 
         mi = timing.get(monitor_type, "MonitorInterval")
-        quiet = max(max(detect(t) for t in service_types) + detect(monitor_type) + mi, MEMBERSHIP_S)
+        quiet = max(max(detect(t) for t in service_types) + detect(monitor_type) + mi, membership_s)
         failover = (quiet + timing.get(guest_type, "OfflineTimeout") + timing.get(monitor_type, "OnlineTimeout")
                     + timing.get(guest_type, "OnlineTimeout"))
         settle = failover + max(timing.get(t, "OfflineMonitorInterval") for t in timing.types or [monitor_type])

@@ -25,7 +25,7 @@ from harness.faults import Fault
 from harness.inventory import Lab
 from harness.targets.snapshot import Snapshot
 from harness.timeline import Timeline
-from harness.timing import LabTiming
+from harness.timing import MEMBERSHIP_S, LabTiming
 
 
 class InfrastructureError(Exception):
@@ -43,6 +43,7 @@ class Target(abc.ABC):
     capabilities: frozenset[str] = frozenset()  # "guest_io": guest I/O outages are measured
     poll_s: float = 5.0  # how often (clock seconds) a target reached by commands looks at the lab
     fresh: bool = False  # the lab was booted for this test alone (sim); a shared lab keeps its history
+    membership_s: float = MEMBERSHIP_S  # how long the cluster takes to see a system leave (harness.timing)
 
     def __init__(self, lab: Lab, monitor: str, seed: int, ledger) -> None:
         self.lab = lab
@@ -86,6 +87,10 @@ class Target(abc.ABC):
     def guest_io_outages(self, guest: str, t0: float, t1: float) -> list[tuple[float, float]]:
         """Intervals within [t0, t1] when the guest had no storage or no network path."""
         raise NotImplementedError(f"the {self.kind} target does not measure guest I/O")
+
+    def guest_data_problems(self, guest: str, since: float) -> list[str]:
+        """What the guest lost of its data by moving since `since` (targets that can read it back)."""
+        return []
 
     def engine_log(self, since: float = 0.0) -> list[str]:
         return []

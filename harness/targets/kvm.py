@@ -35,6 +35,8 @@ class KvmTarget(CommandTarget):
     clock_kind = "real"
     capabilities = frozenset({"guest_io"})
     poll_s = 0.5
+    # the emulated engine sees a system leave as soon as its domain stops (no LLT timeout to wait out)
+    membership_s = 2.0
 
     def __init__(self, lab: Lab, monitor: str, seed: int, ledger: FaultLedger, daemon: LabDaemon,
                  owned: bool) -> None:
@@ -159,6 +161,29 @@ class KvmTarget(CommandTarget):
     def guest_io_outages(self, guest: str, t0: float, t1: float) -> list[tuple[float, float]]:
         self._observe()
         return probes.outages(self.samples, guest, t0, t1, self.tolerance_s)
+
+    def guest_io_gaps(self, guest: str, t0: float, t1: float) -> list[dict]:
+        """Every stretch in [t0, t1] without a successful probe (as seconds after t0), for reports."""
+        return [{"kind": g.kind, "at_s": round(g.start - t0, 3), "for_s": round(g.duration, 3), "failed": g.failed}
+                for g in probes.gaps(self.samples, guest, t0, t1)]
+
+    def guest_data_problems(self, guest: str, since: float) -> list[str]:
+        """The counter the guest's probe keeps on its shared disk, read back after it booted elsewhere:
+        never behind the last write the guest saw succeed before."""
+        self._observe()
+        boots = [s for s in self.samples if s.guest == guest and s.kind == "boot" and s.t >= since]
+        if not boots:
+            return []
+        boot = boots[-1]
+        written = [s for s in self.samples if s.guest == guest and s.kind == "disk" and s.ok and s.t < boot.t
+                   and s.seq is not None]
+        if not written:
+            return []
+        last = max(written, key=lambda s: s.t)
+        if boot.seq is None or boot.seq < last.seq:
+            return [f"guest {guest} lost data in the move: its disk counter was {last.seq} on {last.node}, "
+                    f"{boot.seq} when it booted on {boot.node}"]
+        return []
 
     def probe_lines(self, guest: str, t0: float, t1: float) -> list[str]:
         """The probe's lines in [t0, t1], each with its host time (for the report)."""

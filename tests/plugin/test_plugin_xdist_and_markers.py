@@ -67,21 +67,15 @@ def test_altio_row_labels_the_allure_result(pytester, altio_env):
             ("monitor", "legacy-primary-only")} <= labels
 
 
-def test_destructive_scenarios_on_a_shared_lab_need_consent(pytester, altio_env):
-    """kvm is a shared lab (and not available in this version): a destructive scenario is not run
-    without the inventory's consent (reported as not run, never as a verdict), and the missing lab is
-    an infrastructure error."""
+def test_a_kvm_run_on_an_inventory_that_is_not_kvm_is_refused_before_any_test(pytester, altio_env):
+    """The kvm target needs a kvm inventory (its timing, its VMs): a sim inventory with --target kvm is
+    bad input (exit 2) reported once at session start; no scenario runs and nothing is injected."""
     result = pytester.runpytest_subprocess(*FAST, str(MATRIX_SUITE), "--lab", str(LAB_2NODE), "--target", "kvm",
                                            "-k", "S1 or D3", "-rsE")
-    result.assert_outcomes(errors=2, skipped=2)
-    out = result.stdout.str()
-    assert "Traceback" not in out and "InfrastructureError" not in out
-    assert ("SKIPPED [2]" in out and "destructive scenario not run on the shared kvm lab seed-2node: its "
-            "inventory does not allow it (sparc.destructive: true)" in out)
-    sections = _error_sections(out)
-    for node in ("node1", "node2"):
-        [line] = sections[f"S1[{node}/primary{node[-1]}-strsg]"]
-        assert line.startswith("infrastructure error: the kvm target is not available"), line
+    assert result.ret == 2
+    out = result.stdout.str() + result.stderr.str()
+    assert "the kvm target needs an inventory with `target: kvm`" in out and "Traceback" not in out
+    assert "passed" not in out and "failed" not in out
     assert not altio_env.ledgers.exists() or altio_env.ledger(target="kvm") == []
 
 

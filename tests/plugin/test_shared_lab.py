@@ -41,16 +41,24 @@ def test_uses_the_lab(altio_topology):
 '''
 
 
-@pytest.mark.parametrize("target, scheduling, grouped", [("kvm", "LoadGroupScheduling", True),
-                                                         ("sim", "LoadScheduling", False)])
-def test_a_shared_lab_goes_to_one_worker(pytester, altio_env, target, scheduling, grouped):
+def test_a_sim_lab_is_free_to_go_to_every_worker(pytester, altio_env):
     pytester.makepyfile(test_probe=PROBE)
-    result = pytester.runpytest_subprocess(*FAST, "-v", "-n", "2", "--lab", str(LAB_2NODE), "--target", target)
+    result = pytester.runpytest_subprocess(*FAST, "-v", "-n", "2", "--lab", str(LAB_2NODE), "--target", "sim")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines([f"scheduling tests via {scheduling}"])
+    result.stdout.fnmatch_lines(["scheduling tests via LoadScheduling"])
     seen = altio_env.observed()
-    assert (seen[0]["groups"]["test_uses_the_lab"] == [["altio-shared-lab"]]) is grouped
-    assert seen[0]["groups"]["test_probe"] == []  # touches no lab fixture: free to go anywhere
+    assert seen[0]["groups"]["test_uses_the_lab"] == []
+    assert seen[0]["groups"]["test_probe"] == []
+
+
+@pytest.mark.parametrize("target", ["kvm", "sparc"])
+def test_a_shared_lab_is_driven_by_one_process(pytester, altio_env, target):
+    """The session holds a shared lab (a kvm lab it started, a sparc lab's lease and SSH sessions):
+    several workers are refused before anything starts."""
+    pytester.makepyfile(test_probe=PROBE)
+    result = pytester.runpytest_subprocess(*FAST, "-n", "2", "--lab", str(LAB_2NODE), "--target", target)
+    assert result.ret != 0
+    assert f"a {target} lab is driven by one process: run without -n/--dist" in result.stderr.str()
 
 
 def test_a_busy_shared_lab_ends_the_run_with_exit_3(pytester, altio_env):
