@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 
 from emulators.clock import RealClock
 from emulators.front.labdir import FrontSpec, LabLayout, open_private, read_private
+from emulators.kvm import KvmSetupError
 from emulators.lab import LabSpec, SimLab
 from emulators.ovm import FaultError
 from emulators.ovm.model import PlatformError
@@ -374,11 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     except FrontError as exc:
         print(f"altio-hil lab {spec.name}: {exc}", file=sys.stderr, flush=True)
         return EXIT_INFRA
-    except Exception as exc:  # noqa: BLE001 - the kvm tier's set-up errors end the daemon with a reason
-        from emulators.kvm import KvmSetupError
-
-        if not isinstance(exc, KvmSetupError):
-            raise
+    except KvmSetupError as exc:  # libvirt, the image or a path server is not usable here: say why
         print(f"altio-hil lab {spec.name}: {exc}", file=sys.stderr, flush=True)
         return EXIT_INFRA
     return 0

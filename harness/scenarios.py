@@ -237,8 +237,26 @@ def move_guest(target: Target, topo: Topology, dest: str, timeout: float) -> boo
     return target.wait_for(lambda s: ldom_location(s, topo) == dest, timeout) is not None
 
 
+def _settled(snap: Snapshot, topo: Topology) -> bool:
+    """No group of the guest's in transition, and each online on one system at most: a rejoining system
+    first probes its resources, and until VCS has resolved what it found (a concurrency violation)
+    a switch would act on a state that is about to change."""
+    for g in (topo.alternateio_group, topo.ldom_group):
+        states = [snap.group(g, s) or "" for s in topo.group(g).system_list if snap.running(s)]
+        if sum(st == "ONLINE" for st in states) > 1 or any(
+                w in st for st in states for w in ("STARTING", "STOPPING", "W_")):
+            return False
+    return True
+
+
 def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> None:
-    """Baseline: steady state with the LDom group on `control` (moving it there if needed)."""
+    """Baseline: steady state with the LDom group on `control` (moving it there if needed).
+
+    A domain a heal just restarted takes its boot to rejoin the cluster: a move started before it
+    is back is refused by VCS halfway (the LDom group offline, the AlternateIO group not switched),
+    so the systems of `control`'s node are waited for first."""
+    node = topo.node_of(control)
+    target.wait_for(lambda s: all(s.running(x) for x in node.systems) and _settled(s, topo), timeout)
     move_guest(target, topo, control, timeout)
     restore(target, topo, control, timeout)
     if target.wait_for(lambda s: not steady_problems(s, topo, control), timeout) is None:

@@ -24,13 +24,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from emulators.kvm import KvmSetupError
+
 try:
     import libvirt
 except ImportError:  # pragma: no cover - the kvm extra is part of `make bootstrap`
     libvirt = None  # type: ignore[assignment]
 
 
-class HypervisorError(RuntimeError):
+class HypervisorError(KvmSetupError):
     """libvirt cannot be used here; the message says why and what to do."""
 
 

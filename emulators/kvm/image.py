@@ -26,13 +26,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from emulators.kvm import KvmSetupError
+
 ROOT = Path(__file__).resolve().parents[2]
 INIT = Path(__file__).with_name("guest") / "init"
 MODULES = ("virtio_pci", "virtio_blk", "virtio_net", "dm-multipath", "dm-round-robin", "bonding")
 PROGRAMS = ("/usr/sbin/dmsetup",)
 
 
-class ImageError(RuntimeError):
+class ImageError(KvmSetupError):
     """The image cannot be built here (a package or a tool is missing); the message says which."""
 
 

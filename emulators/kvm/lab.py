@@ -118,11 +118,15 @@ class Realizer:
     def _guest_vm(self, node: Node, guest: Domain) -> GuestVm:
         name = xml.vm_name(self.lab.spec.name, node.name, guest.name)
         disks = []
+        mpgroups: list[str] = []  # the guest's k-th mpgroup is the same LUN on every node it may run on
         for i, vdisk in enumerate(guest.vdisks.values()):
             volume = vdisk.volume
             service = node.find_vds(vdisk.vds)
             dev = service.vdss[vdisk.vds].volumes[volume]
-            backend = self.disks_dir / f"{dev.mpgroup or volume}.img"
+            mpgroup = dev.mpgroup or volume
+            if mpgroup not in mpgroups:
+                mpgroups.append(mpgroup)
+            backend = self.disks_dir / f"{guest.name}-lun{mpgroups.index(mpgroup)}.img"
             if not backend.exists():
                 with open(backend, "wb") as f:
                     f.truncate(BACKEND_MIB << 20)

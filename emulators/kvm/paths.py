@@ -17,8 +17,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from emulators.kvm import KvmSetupError
 
-class PathServerError(RuntimeError):
+
+class PathServerError(KvmSetupError):
     pass
 
 

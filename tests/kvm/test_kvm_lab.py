@@ -97,7 +97,12 @@ def test_faults_act_on_real_devices_and_heal_them():
         assert len(down_files) == 1
         assert wait_for(lambda: "altio path vdb failed" in _probe_lines(cli, t2), 30)
         _heal(cli, "zpool_offline", "alternate1:zfsmirr")
-        assert not list((cli.lab_dir / "paths").glob("node1-alternate1-*.down"))
+        # the Zpool agent's clean exported the pool: the path serves again once the storage group is
+        # cleared and online there (a zvol of an exported pool serves nothing)
+        assert wait_for(lambda: "FAULTED" in _group_state(cli, "primary1", "primary1-strsg", "alternate1"), 30)
+        cli.exec("primary1", "hagrp", "-clear", "primary1-strsg", "-sys", "alternate1")
+        cli.exec("primary1", "hagrp", "-online", "primary1-strsg", "-sys", "alternate1")
+        assert wait_for(lambda: not list((cli.lab_dir / "paths").glob("node1-alternate1-*.down")), 30)
         assert wait_for(lambda: "altio path vdb reinstated" in _probe_lines(cli, t2), 30)
         disk = [r for r in _observe(cli, t2)["samples"] if r[3] == "disk"]
         assert disk and all(r[5] for r in disk), "the guest's disk probe failed while one path was left"

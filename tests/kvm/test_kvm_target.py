@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from harness.faults import FaultLedger
 from harness.inventory import load_inventory
 from harness.targets.base import InfrastructureError
 from harness.targets.kvm import KvmTarget
-from harness.faults import FaultLedger
 
 
 class FakeDaemon:
