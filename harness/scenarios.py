@@ -337,6 +337,9 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
         with report.step("heal and restore the steady state"):
             target.step("heal")
             target.heal_all()
+            # domains a heal restarted rejoin after their boot; restore acts on a settled cluster
+            everyone = [x for n in topo.nodes for x in n.systems]
+            target.wait_for(lambda s: all(s.running(x) for x in everyone) and _settled(s, topo), windows.settle_s)
             landed = ldom_location(target.snapshot(), topo) or expected.ldom_system or scenario.active
             restore(target, topo, landed, windows.settle_s)
             if target.wait_for(lambda s: not steady_problems(s, topo, landed), windows.settle_s) is None:
