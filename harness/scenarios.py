@@ -189,16 +189,22 @@ def steady_problems(snap: Snapshot, topo: Topology, control: str) -> list[str]:
     return problems
 
 
-def restore(target: Target, topo: Topology, control: str, timeout: float = 600.0) -> None:
-    """Bring the lab back to its steady state around `control` the way an operator would:
-    clear every FAULTED group (VCS wants that before a group may run there again), then online what
-    is missing: the guest's groups on `control` (the AlternateIO group first: the LDom group requires
-    it online locally), and the service groups of `_groups_to_hold`."""
+def clear_faults(target: Target, topo: Topology) -> None:
+    """`hagrp -clear` every FAULTED group on the running systems (VCS wants that before a group may
+    run there again)."""
     snap = target.snapshot()
     for g in topo.config.groups:
         for s in topo.group(g).system_list:
             if snap.running(s) and "FAULTED" in snap.group(g, s):
                 target.hagrp("-clear", g, "-sys", s, snap=snap)
+
+
+def restore(target: Target, topo: Topology, control: str, timeout: float = 600.0) -> None:
+    """Bring the lab back to its steady state around `control` the way an operator would:
+    clear every FAULTED group (VCS wants that before a group may run there again), then online what
+    is missing: the guest's groups on `control` (the AlternateIO group first: the LDom group requires
+    it online locally), and the service groups of `_groups_to_hold`."""
+    clear_faults(target, topo)
     snap = target.snapshot()
     if ldom_location(snap, topo) is None and snap.running(control):
         aio = topo.alternateio_group
@@ -257,6 +263,7 @@ def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> No
     so the systems of `control`'s node are waited for first."""
     node = topo.node_of(control)
     target.wait_for(lambda s: all(s.running(x) for x in node.systems) and _settled(s, topo), timeout)
+    clear_faults(target, topo)  # a group still FAULTED on `control` would make the move wait it out
     move_guest(target, topo, control, timeout)
     restore(target, topo, control, timeout)
     if target.wait_for(lambda s: not steady_problems(s, topo, control), timeout) is None:

@@ -127,6 +127,34 @@ def test_faults_act_on_real_devices_and_heal_them():
         assert not any((cli.lab_dir / sub).exists() for sub in ("paths", "disks", "vms"))
 
 
+def _qemu_pid(vm: str) -> int:
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"qemu-system" in cmd.split(b"\0")[0] and f"guest={vm},".encode() in cmd:
+                return int(proc.name)
+    raise AssertionError(f"no QEMU process for {vm}")
+
+
+def test_a_vm_that_dies_on_its_own_takes_its_domain_out_of_the_cluster():
+    """No fault injected: the QEMU process of alternate1 is SIGKILLed behind the lab's back. Its pidfd
+    (and libvirt's lifecycle event) tell the lab, which kills the domain in the model: the system
+    leaves the cluster, as a real domain that died would."""
+    with kvm_cli() as cli:
+        lab = _lab(cli)
+        vm = f"altio-{lab}-node1-alternate1"
+        t0 = time.monotonic()
+        os.kill(_qemu_pid(vm), signal.SIGKILL)
+        assert wait_for(lambda: "RUNNING" not in cli.exec("primary1", "hasys", "-state", "alternate1").stdout, 15)
+        assert "alternate1" in cli.exec("primary1", "ldm", "list").stdout  # the domain is there, not active
+        events = _observe(cli, t0)["events"]
+        assert any(e[1] == vm and e[2] == "process" for e in events), events
+        assert lab_vms(lab)[vm] == "shut off"
+
+
 def test_a_killed_daemons_vms_and_servers_are_cleaned_by_the_next_lab_up():
     with kvm_cli() as cli:
         lab = _lab(cli)
