@@ -40,7 +40,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def _ask(cli, payload: dict) -> dict:
-    return request(Path(cli.socket), payload, 30)
+    return request(Path(cli.socket()), payload, 30)
 
 
 def _qemu_pids(lab: str) -> dict[str, int]:

@@ -135,7 +135,9 @@ class LabServer:
                 "pid": os.getpid()}
 
     def _op_ready(self, _request: dict) -> dict:
-        busy = self.lab.engine.busy() or (self.front is not None and not self.front.in_sync())
+        # steady: the engine idle, no domain still booting (it cannot be logged in to yet), the front in sync
+        booting = any(d.booting for n in self.lab.platform.nodes.values() if n.powered for d in n.domains.values())
+        busy = self.lab.engine.busy() or booting or (self.front is not None and not self.front.in_sync())
         return {"rc": 1 if busy else 0, "out": "settling\n" if busy else "steady\n", "err": ""}
 
     def _op_exec(self, request: dict) -> dict:

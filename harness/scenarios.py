@@ -263,7 +263,6 @@ def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> No
     so the systems of `control`'s node are waited for first."""
     node = topo.node_of(control)
     target.wait_for(lambda s: all(s.running(x) for x in node.systems) and _settled(s, topo), timeout)
-    clear_faults(target, topo)  # a group still FAULTED on `control` would make the move wait it out
     move_guest(target, topo, control, timeout)
     restore(target, topo, control, timeout)
     if target.wait_for(lambda s: not steady_problems(s, topo, control), timeout) is None:
