@@ -241,12 +241,13 @@ class Realizer:
 
     def vm_stopped(self, name: str) -> None:
         """A VM is no longer running. Expected when we destroyed it; else its domain died."""
-        self._unwatch(name)
         if name in self.expected_down:
             self.expected_down.discard(name)
+            self._unwatch(name)
             return
-        if not self.applied.get(("vm", name)):
-            return
+        if not self.applied.get(("vm", name)) or self.hv.running(name):
+            return  # not ours to run, or a stale event (the VM of a killed daemon, destroyed at start-up)
+        self._unwatch(name)
         self.applied[("vm", name)] = False
         for (_node, hostname), vm in self.io_vms.items():
             if vm == name:
