@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "kvm"))
@@ -100,7 +102,7 @@ def main() -> int:
     args = parser.parse_args()
     rows = []
     with kvm_cli(up=False) as cli:
-        lab = json.loads(json.dumps(__import__("yaml").safe_load(cli.inventory.read_text())))
+        lab = yaml.safe_load(cli.inventory.read_text())
         name, mi = lab["lab"], float(lab["timing"]["MonitorInterval"])
         t = time.monotonic()
         up = cli.lab("up", timeout=300)

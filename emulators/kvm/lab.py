@@ -144,21 +144,20 @@ class Realizer:
 
     # -- what the model wants ----------------------------------------------------------------------------
     def _active(self, node: Node, hostname: str) -> bool:
-        dom = next((d for d in node.domains.values() if d.hostname == hostname), None)
-        return bool(node.powered and dom is not None and dom.state == "active")
+        return node.powered and self.platform.domain_of(hostname).state == "active"
 
     def desired(self) -> dict[tuple, bool]:
         want: dict[tuple, bool] = {}
         for (node_name, volume_host, volume), _server in self.servers.items():
             node = self.platform.nodes[node_name]
-            dom = next(d for d in node.domains.values() if d.hostname == volume_host)
+            dom = self.platform.domain_of(volume_host)
             vol_pool = self._pool_of(dom, volume)
             want[("path", node_name, volume_host, volume)] = (
                 self._active(node, volume_host) and vol_pool is not None and dom.block_device_ok(vol_pool))
         for (node_name, _guest), vm in self.guest_vms.items():
             node = self.platform.nodes[node_name]
             for nic in vm.nics:
-                dom = next(d for d in node.domains.values() if d.hostname == nic.service)
+                dom = self.platform.domain_of(nic.service)
                 want[("link", vm.name, nic.alias)] = (self._active(node, nic.service) and nic.nic in dom.nics
                                                       and dom.nics[nic.nic].link_up)
         for (node_name, hostname), name in self.io_vms.items():

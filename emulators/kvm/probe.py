@@ -29,6 +29,11 @@ class Sample:
     def to_json(self) -> list:
         return [round(self.t, 3), self.guest, self.node, self.kind, self.seq, self.ok, self.text]
 
+    @classmethod
+    def from_json(cls, row: list) -> Sample:
+        t, guest, node, kind, seq, ok, text = row
+        return cls(float(t), str(guest), str(node), str(kind), seq, bool(ok), str(text))
+
 
 def parse_line(line: str) -> tuple[str, int | None, bool] | None:
     """`altio disk 12 ok` -> ("disk", 12, True); other probe lines keep their kind; noise -> None."""

@@ -16,24 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from emulators.kvm.probe import Sample  # what the lab daemon serves, one row per probe line
+
 KINDS = ("disk", "net")
 TOLERANCE_S = 2.0
-
-
-@dataclass(frozen=True)
-class Sample:
-    t: float
-    guest: str
-    node: str
-    kind: str
-    seq: int | None
-    ok: bool
-    text: str
-
-    @classmethod
-    def from_json(cls, row: list) -> Sample:
-        t, guest, node, kind, seq, ok, text = row
-        return cls(float(t), str(guest), str(node), str(kind), seq, bool(ok), str(text))
 
 
 @dataclass(frozen=True)

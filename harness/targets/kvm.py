@@ -62,7 +62,7 @@ class KvmTarget(CommandTarget):
         owned = False
         try:
             if daemon.is_up():
-                owned = _run_owned(owner)
+                owned = owner.exists()  # started by a run (a dead one leaves it to the next, which adopts it)
                 running = LabSpec.from_json(read_private(daemon.specfile)).monitor
                 if running != monitor:
                     if not owned:
@@ -232,11 +232,3 @@ class KvmTarget(CommandTarget):
             raise InfrastructureError(f"lab {self.lab.name} could not heal {fault}: {reply.get('err', '').strip()}")
 
 
-def _run_owned(owner) -> bool:
-    """Was the running lab started by a run (not by `altio-hil lab up`)? A run that died leaves it
-    to the next one, which adopts it."""
-    try:
-        json.loads(read_private(owner))
-    except (OSError, ValueError):
-        return False
-    return True
