@@ -206,16 +206,19 @@ def restore(target: Target, topo: Topology, control: str, timeout: float = 600.0
     it online locally), and the service groups of `_groups_to_hold`."""
     clear_faults(target, topo)
     snap = target.snapshot()
-    if ldom_location(snap, topo) is None and snap.running(control):
-        aio = topo.alternateio_group
+    where = ldom_location(snap, topo)
+    aio = topo.alternateio_group
+    # the AlternateIO group goes where the guest is (or will be); a rejoining system that found it
+    # online (a concurrency violation) may have taken it offline under an online LDom group
+    if where in (None, control) and snap.running(control) and snap.group(aio, control) != "ONLINE":
         elsewhere = [s for s in topo.group(aio).system_list
                      if s != control and snap.running(s) and snap.group(aio, s) == "ONLINE"]
         if elsewhere:  # a failover group online on another system: only a switch brings it here
             target.hagrp("-switch", aio, "-to", control, snap=snap)
         elif snap.group(aio, control) == "OFFLINE":
             target.hagrp("-online", aio, "-sys", control, snap=snap)
-        if elsewhere or snap.group(aio, control) != "ONLINE":
-            snap = target.wait_for(lambda s: s.group(aio, control) == "ONLINE", timeout) or target.snapshot()
+        snap = target.wait_for(lambda s: s.group(aio, control) == "ONLINE", timeout) or target.snapshot()
+    if where is None and snap.running(control):
         target.hagrp("-online", topo.ldom_group, "-sys", control, snap=snap)
     for sg in _groups_to_hold(topo, control):
         for s in topo.serving_systems(sg):
@@ -264,10 +267,21 @@ def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> No
     node = topo.node_of(control)
     target.wait_for(lambda s: all(s.running(x) for x in node.systems) and _settled(s, topo), timeout)
     move_guest(target, topo, control, timeout)
-    restore(target, topo, control, timeout)
-    if target.wait_for(lambda s: not steady_problems(s, topo, control), timeout) is None:
-        raise InfrastructureError(f"baseline not reached on {control}: "
-                                  + "; ".join(steady_problems(target.snapshot(), topo, control)))
+    problems = restore_steady(target, topo, control, timeout)
+    if problems:
+        raise InfrastructureError(f"baseline not reached on {control}: " + "; ".join(problems))
+
+
+def restore_steady(target: Target, topo: Topology, control: str, timeout: float) -> list[str]:
+    """`restore`, then wait for the steady state; a second pass when it is not reached: a system that
+    rejoined may probe its resources only after the first (VCS then resolves what it found, e.g. a
+    concurrency violation that takes a group offline again). What still keeps the lab from its
+    steady state after that (empty: steady)."""
+    for _ in range(2):
+        restore(target, topo, control, timeout)
+        if target.wait_for(lambda s: not steady_problems(s, topo, control), timeout) is not None:
+            return []
+    return steady_problems(target.snapshot(), topo, control)
 
 
 def injection_order(faults, topo: Topology) -> list[Fault]:
@@ -347,12 +361,9 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
             everyone = [x for n in topo.nodes for x in n.systems]
             target.wait_for(lambda s: all(s.running(x) for x in everyone) and _settled(s, topo), windows.settle_s)
             landed = ldom_location(target.snapshot(), topo) or expected.ldom_system or scenario.active
-            restore(target, topo, landed, windows.settle_s)
-            if target.wait_for(lambda s: not steady_problems(s, topo, landed), windows.settle_s) is None:
-                restore(target, topo, landed, windows.settle_s)  # a rejoining system may need a second pass
-                if target.wait_for(lambda s: not steady_problems(s, topo, landed), windows.settle_s) is None:
-                    problems.append("lab did not return to steady state after heal: "
-                                    + "; ".join(steady_problems(target.snapshot(), topo, landed)))
+            unsteady = restore_steady(target, topo, landed, windows.settle_s)
+            if unsteady:
+                problems.append("lab did not return to steady state after heal: " + "; ".join(unsteady))
             moved = [e for e in target.timeline.since(t_heal)
                      if e.kind == "group" and e.subject == topo.ldom_group and e.new == "ONLINE"
                      and e.system != landed]

@@ -191,7 +191,8 @@ def test_smoke_on_node1_passes_and_nothing_is_left_running(tmp_path):
         rows = "node1 and (S3 or S4 or N2 or N4 or D2 or D3)"
         by_id, done = _run_rows(cli, tmp_path / "rep", "alternateio", rows)
         assert done.returncode == 0, done.stdout[-3000:]
-        assert len(by_id) == 6 and all(r["verdict"] == "pass" for r in by_id.values()), by_id
+        assert len(by_id) == 6 and all(r["verdict"] == "pass" for r in by_id.values()), {
+            sid: (r["verdict"], r["problems"]) for sid, r in by_id.items()}
         for sid, r in by_id.items():
             if sid.startswith(("S", "N")) and r["expected"]["failover"] is False:
                 assert r["guest_io_outages"] == [], (sid, r["guest_io_outages"])
@@ -203,7 +204,8 @@ def test_legacy_monitor_moves_the_guest_and_stops_its_io_on_s2_n2(tmp_path):
         by_id, done = _run_rows(cli, tmp_path / "rep", "legacy-primary-only", "node1 and (S2 or N2 or S3)")
         assert done.returncode == 1, done.stdout[-3000:]
         verdicts = {sid.split("[")[0]: r["verdict"] for sid, r in by_id.items()}
-        assert verdicts == {"S2": "fail", "N2": "fail", "S3": "pass"}, verdicts
+        assert verdicts == {"S2": "fail", "N2": "fail", "S3": "pass"}, {
+            sid: (r["verdict"], r["problems"]) for sid, r in by_id.items()}
         for sid, r in by_id.items():
             if sid.startswith(("S2", "N2")):
                 assert r["observed"]["failover"] is True

@@ -22,7 +22,7 @@ import yaml
 from live_lab import ALTIO_HIL, REPO
 from live_sparc import CONSOLE_PASSWORD, processes_mentioning, running_sparc_lab, sparc_inventory, wait_for
 
-# one emulated sparc lab at a time (pytest -n 2 --dist loadgroup): their clocks run at 10x on 2 cores
+# slow: one live lab at a time on this machine (tests/conftest.py): their clocks run at 10x on 2 cores
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sparc-sim")]
 
 
