@@ -29,6 +29,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from emulators.vcs.config import secret_spans
+from harness.processes import die_with_parent, pid_alive
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VERDICTS = ("pass", "fail", "error")
 
@@ -77,12 +80,35 @@ class ScenarioResult(_Model):
     wall_s: float = Field(ge=0)
 
 
+Outcome = Literal["passed", "failed", "interrupted", "error"]
+
+
+class HarnessError(_Model):
+    """A test that broke for a reason of the harness's own (not a verdict on the monitor)."""
+
+    test: str
+    error: str
+
+
 class RunResults(_Model):
     lab: str
     target: str
     monitor: str
     seed: int
+    # the run as a whole: "interrupted" (Ctrl-C, SIGTERM, or killed: written before the first test) and
+    # "error" (a harness or lab failure) are never verdicts on the monitor, whatever the scenarios say
+    outcome: Outcome
+    harness_errors: list[HarnessError] = []
     scenarios: list[ScenarioResult]
+
+
+def outcome_of(scenarios: list[dict], harness_errors: list | None = None, failed_tests: int = 0) -> str:
+    """The outcome of a run that finished: error beats fail beats pass."""
+    if harness_errors or any(s["verdict"] == "error" for s in scenarios):
+        return "error"
+    if failed_tests or any(s["verdict"] == "fail" for s in scenarios):
+        return "failed"
+    return "passed"
 
 
 def _error_lines(exc: ValidationError) -> list[str]:
@@ -116,12 +142,13 @@ def _jsonable(value: object) -> object:
 
 def write_results(
     path: str | os.PathLike[str], lab: str, target: str, monitor: str, seed: int, scenarios: list[dict],
-    extra: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None, outcome: str | None = None,
 ) -> None:
     """Write results.json (validated first, written atomically so a reader never sees half a file).
-    `extra`: more top-level fields (e.g. `agent`: the build identified on a real lab)."""
-    doc = {"lab": lab, "target": target, "monitor": monitor, "seed": seed, **dict(extra or {}),
-           "scenarios": list(scenarios)}
+    `extra`: more top-level fields (e.g. `agent`: the build identified on a real lab); `outcome`:
+    the run's (default: from the scenarios' verdicts)."""
+    doc = {"lab": lab, "target": target, "monitor": monitor, "seed": seed,
+           "outcome": outcome or outcome_of(list(scenarios)), **dict(extra or {}), "scenarios": list(scenarios)}
     try:
         text = json.dumps(doc, indent=2, default=_jsonable, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -433,11 +460,20 @@ def render_matrix_html(
     ]
     if report_href:
         out.append(f'<p class="muted"><a href="{_e(report_href)}">&larr; back to the Allure report</a></p>')
+    if "outcome" in run_info:  # the run as a whole, as results.json and junit.xml say it
+        outcome = str(run_info["outcome"])
+        css = {"passed": "pass", "failed": "fail"}.get(outcome, "error")
+        out.append(f'<p class="counts" id="outcome"><span class="{css}">outcome: {_e(outcome)}</span></p>')
+        errors = run_info.get("harness_errors") or []
+        if errors:
+            out.append("<p>Harness errors (not verdicts on the monitor):</p><ul id=\"harness-errors\">")
+            out.extend(f"<li><code>{_e(e['test'])}</code>: {_e(e['error'])}</li>" for e in errors)
+            out.append("</ul>")
     out.append('<table class="info">')
     for key in ("lab", "target", "monitor", "seed"):
         out.append(f"<tr><td>{key}</td><td>{_e(run_info.get(key, '?'))}</td></tr>")
     for key, value in run_info.items():
-        if key not in ("lab", "target", "monitor", "seed", "wall_s", "clock_s"):
+        if key not in ("lab", "target", "monitor", "seed", "wall_s", "clock_s", "outcome", "harness_errors"):
             out.append(f"<tr><td>{_e(key)}</td><td>{_e(value)}</td></tr>")
     out.append(f"<tr><td>clock seconds</td><td>{_fmt_seconds(clock_s)}</td></tr>")
     out.append(f"<tr><td>wall seconds</td><td>{_fmt_seconds(wall_s)}</td></tr>")
@@ -556,17 +592,19 @@ def _utf16_units(ch: str) -> list[int]:
     return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
 
 
-_USERNAMES = re.compile(r'(\bUserNames\s*=\s*\{)((?:"(?:[^"\\]|\\.)*"|[^}"])*)(\})')
-_USER_VALUE = re.compile(r'(=\s*)("(?:[^"\\]|\\.)*"|[^\s,;}]+)')
-
-
 def redact_main_cf(text: str) -> str:
-    """main.cf as it may appear in a report: the cluster's UserNames values (password hashes) blanked.
+    """main.cf as it may appear in a report: the values of its secret attributes (the cluster's
+    UserNames: password hashes) replaced by ``<redacted>``, wherever the configuration language
+    puts them (`secret_spans`: over several lines, among comments, quoted or not).
 
     Everything else is kept verbatim (comments and layout included), so an engineer reads the
     configuration the lab really runs.
     """
-    return _USERNAMES.sub(lambda m: m[1] + _USER_VALUE.sub(r"\1<redacted>", m[2]) + m[3], text)
+    lines = text.split("\n")
+    for line, col, end in sorted(set(secret_spans(text)), reverse=True):
+        src = lines[line - 1]
+        lines[line - 1] = src[: col - 1] + "<redacted>" + src[end - 1 :]
+    return "\n".join(lines)
 
 
 def write_allure_environment(allure_dir: str | os.PathLike[str], mapping: Mapping[str, object]) -> Path:
@@ -607,6 +645,17 @@ def allure_command() -> list[str]:
     return [node, str(cli)]
 
 
+_WORK_PREFIX = ".allure-"  # + the pid of the run that renders: a killed run's folder is recognised
+
+
+def _remove_dead_work_dirs(parent: Path) -> None:
+    """The work folders of renders whose run is gone (killed mid-render)."""
+    for entry in parent.glob(f"{_WORK_PREFIX}*-*"):
+        pid = entry.name[len(_WORK_PREFIX):].split("-", 1)[0]
+        if entry.is_dir() and not entry.is_symlink() and pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
 def generate_html(
     allure_results_dir: str | os.PathLike[str],
     html_dir: str | os.PathLike[str],
@@ -629,7 +678,8 @@ def generate_html(
         raise ReportError(f"{out_dir} exists and is not a directory")
     command = allure_command()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".allure-", dir=out_dir.parent) as tmp:
+    _remove_dead_work_dirs(out_dir.parent)
+    with tempfile.TemporaryDirectory(prefix=f"{_WORK_PREFIX}{os.getpid()}-", dir=out_dir.parent) as tmp:
         work = Path(tmp)
         staged = work / "html"
         config: dict[str, Any] = {
@@ -649,6 +699,7 @@ def generate_html(
                 [*command, "generate", str(results.resolve()), "--config", str(work / "allurerc.json"),
                  "--output", str(staged)],
                 cwd=work, env=env, capture_output=True, text=True, timeout=timeout_s, check=False,
+                preexec_fn=die_with_parent,
             )
         except subprocess.TimeoutExpired:
             raise ReportError(f"allure generate did not finish within {timeout_s:.0f} s") from None
@@ -688,6 +739,7 @@ __all__ = [
     "ReportError",
     "ResultsError",
     "RunResults",
+    "outcome_of",
     "ScenarioResult",
     "allure_command",
     "generate_html",

@@ -19,6 +19,7 @@ from typing import Any
 
 from emulators.vcs.config import builtins
 from emulators.vcs.config.model import AttrDef
+from emulators.vcs.config.parser import INT_RE, int_range_problem
 from emulators.vcs.engine import Engine, EngineCommandError
 from emulators.vcs.engine.attrs import GROUP_DEFAULTS, RESOURCE_DEFAULTS
 
@@ -365,10 +366,12 @@ def _typed(defn: AttrDef, words: list[str], what: str) -> Any:
     """The words of a -modify turned into a value of the attribute's dimension and data type."""
     def one(w: str) -> Any:
         if defn.datatype in ("int", "boolean"):
-            try:
-                n = int(w)
-            except ValueError:
-                raise EngineCommandError("V-16-1-10553", f"{what}: {w!r} is not an integer") from None
+            if not INT_RE.match(w):
+                raise EngineCommandError("V-16-1-10553", f"{what}: {w!r} is not an integer")
+            why = int_range_problem(w)
+            if why is not None:
+                raise EngineCommandError("V-16-1-10553", f"{what}: {why}")
+            n = int(w)
             if defn.datatype == "boolean" and n not in (0, 1):
                 raise EngineCommandError("V-16-1-10553", f"{what}: {n} is not a boolean (0 or 1)")
             return n

@@ -11,6 +11,7 @@ from emulators.vcs.config import (
     ConfigError,
     Diagnostic,
     bundled_types_path,
+    load,
     parse_diagnostics,
     parse_file,
     parse_notices,
@@ -186,6 +187,38 @@ def test_undeclared_attribute_keeps_the_token_shape() -> None:
 
 def test_int_attribute_with_a_word_is_kept_for_validation() -> None:
     assert one_resource("I = many")["I"] == ("many", {})
+
+
+def test_integers_are_32_bit_signed() -> None:
+    got = one_resource("I = 2147483647\nA = { lo = -2147483648, z = 000000000000007 }\nS = 99999999999")
+    assert got["I"] == (2147483647, {})
+    assert got["A"] == ({"lo": -2147483648, "z": 7}, {})
+    assert got["S"] == ("99999999999", {})  # a str attribute holds any digits
+    line = TYPES.count("\n") + 4
+    assert errors_of(TYPES + "group g (\n)\n\tT r (\nI = 2147483648\nA = { k = -" + "1" * 5000 + " }\n\t)\n") == [
+        f"main.cf:{line}:5: integer 2147483648 is out of range (VCS integers are 32-bit signed)",
+        f"main.cf:{line + 1}:11: integer -11111111111... (5000 digits) is out of range (VCS integers are 32-bit signed)",
+    ]
+    assert errors_of("group g (\n\tSystemList = { a = 4294967296 }\n)\n") == [
+        "main.cf:2:21: integer 4294967296 is out of range (VCS integers are 32-bit signed)"]
+
+
+def test_text_with_characters_no_utf8_file_holds_is_refused() -> None:
+    # what a file's bytes that are not UTF-8 become (surrogateescape), and a lone surrogate
+    assert errors_of("// caf\udce9\ngroup g\udcff (\n\tX = \"\ud800\"\n)\n") == [
+        "main.cf:1:7: byte 0xE9 is not UTF-8",
+        "main.cf:2:8: byte 0xFF is not UTF-8",
+        "main.cf:3:7: unexpected character U+D800",
+    ]
+
+
+def test_load_refuses_a_main_cf_that_is_not_utf8(tmp_path: Path) -> None:
+    """What the harness calls when it boots a lab or checks an inventory: a ConfigError that names
+    the byte, before anything reads main.cf as text."""
+    (tmp_path / "main.cf").write_bytes(REFERENCE.read_bytes().replace(b"altio-cluster (", b"altio-cluster\x85 (", 1))
+    with pytest.raises(ConfigError) as e:
+        load(tmp_path / "main.cf")
+    assert [str(d) for d in e.value.diagnostics] == [f"{tmp_path / 'main.cf'}:18:22: byte 0x85 is not UTF-8"]
 
 
 @pytest.mark.parametrize("body, expected", [

@@ -63,6 +63,17 @@ def test_load_raises_every_error() -> None:
      ["main.cf:8:2: group g: attribute SystemList must be int, found 'first'"]),
     ("group g (\n\tSystemList = { a }\n\t)\n\tZpool z (\n\t\tForceOpt @a = yes\n\t\t)\n",
      ["main.cf:11:3: resource z: attribute ForceOpt @a must be boolean (0 or 1), found 'yes'"]),
+    # values a built-in attribute does not take (the rules hagrp/hares/hatype -modify apply)
+    ("group g (\n\tSystemList = { a }\n\tParallel = 5\n\tFailOverPolicy @a = Bogus\n\tOnlineRetryLimit = -1\n\t)\n",
+     ["main.cf:9:2: group g: attribute Parallel must be 0, 1 or 2, not 5",
+      "main.cf:10:2: group g: attribute FailOverPolicy @a must be Priority, RoundRobin, Load or BiggestAvailable, "
+      "not Bogus",
+      "main.cf:11:2: group g: attribute OnlineRetryLimit must be 0 or more, not -1"]),
+    ("group g (\n\tSystemList = { a }\n\t)\n\tNIC n (\n\t\tDevice = e0\n\t\tMonitorInterval = 0\n\t\t)\n",
+     ["main.cf:12:3: resource n: attribute MonitorInterval must be greater than 0, not 0"]),
+    ("type T (\n\tstatic int ToleranceLimit = -1\n\tstatic str Operations = Never\n)\n",
+     ["main.cf:8:13: type T: attribute ToleranceLimit must be 0 or more, not -1",
+      "main.cf:9:13: type T: attribute Operations must be OnOff, OnOnly or None, not Never"]),
     # wrong dimension
     ("group g (\n\tSystemList = { a }\n\t)\n\tZpool z (\n\t\tPoolName = { p1, p2 }\n\t\t)\n",
      ["main.cf:11:3: resource z: attribute PoolName is a scalar, found a list"]),

@@ -3,6 +3,8 @@ configuration is read-only, and the engine acts on the new values (it reindexes)
 
 from __future__ import annotations
 
+import pytest
+
 from emulators.vcs.commands import run
 from tests.engine.lab import Lab, config, group, seed_lab
 
@@ -75,3 +77,69 @@ def test_modify_bad_input_is_a_clear_error():
     rc, _, err = run(eng, ["hagrp", "-modify", "aiosg"])
     assert rc == 1 and "Usage" in err
     assert run(eng, ["hagrp", "-value", "aiosg", "AutoFailOver"])[1] == "1\n"  # nothing changed
+
+
+# what VCS refuses of a -modify: a VCS message on stderr, exit 1, and the configuration as it was
+REFUSED = [
+    (["hagrp", "-modify", "aiosg", "SystemList", "nosuch", "0"], "VCS WARNING V-16-1-10138 System nosuch does not exist"),
+    (["hagrp", "-modify", "aiosg", "SystemList"],
+     "VCS WARNING V-16-1-10553 aiosg.SystemList: a group needs at least one system"),
+    (["hagrp", "-modify", "aiosg", "SystemList", "primary2", "0"],  # aiosg is online on primary1
+     "VCS WARNING V-16-1-10447 Group aiosg is online on system primary1"),
+    (["hagrp", "-modify", "aiosg", "AutoStartList", "nosuch"],
+     "VCS WARNING V-16-1-10135 System nosuch is not in SystemList of group aiosg"),
+    (["hagrp", "-modify", "aiosg", "AutoStartList", "alternate1", "-sys", "primary1"],
+     "VCS WARNING V-16-1-10135 System alternate1 is not in SystemList of group aiosg"),
+    (["hagrp", "-modify", "aiosg", "Parallel", "5"], "VCS WARNING V-16-1-10553 aiosg.Parallel: must be 0, 1 or 2, not 5"),
+    (["hagrp", "-modify", "aiosg", "FailOverPolicy", "Bogus"],
+     "VCS WARNING V-16-1-10553 aiosg.FailOverPolicy: must be Priority, RoundRobin, Load or BiggestAvailable, not Bogus"),
+    (["hagrp", "-modify", "aiosg", "OnlineRetryLimit", "-1"],
+     "VCS WARNING V-16-1-10553 aiosg.OnlineRetryLimit: must be 0 or more, not -1"),
+    (["hagrp", "-modify", "aiosg", "Load", "9" * 5000],
+     "VCS WARNING V-16-1-10553 aiosg.Load: integer 999999999999... (5000 digits) is out of range "
+     "(VCS integers are 32-bit signed)"),
+    (["hares", "-modify", "altiores", "StorageSG", "nosuch", "1"],
+     "VCS WARNING V-16-1-12130 Group nosuch does not exist in the local cluster"),
+    (["hares", "-modify", "altiores", "NetworkSG", "primary1-nwsg", "2", "-sys", "primary1"],
+     "VCS WARNING V-16-1-10553 altiores.NetworkSG: the value of primary1-nwsg must be 0 or 1"),
+    (["hares", "-modify", "nicres1", "MonitorInterval", "0"],
+     "VCS WARNING V-16-1-10553 nicres1.MonitorInterval: must be greater than 0, not 0"),
+    (["hatype", "-modify", "NIC", "MonitorInterval", "0"],
+     "VCS WARNING V-16-1-10553 NIC.MonitorInterval: must be greater than 0, not 0"),
+    (["hatype", "-modify", "LDom", "ToleranceLimit", "-2"],
+     "VCS WARNING V-16-1-10553 LDom.ToleranceLimit: must be 0 or more, not -2"),
+    (["hatype", "-modify", "Zpool", "Operations", "Sometimes"],
+     "VCS WARNING V-16-1-10553 Zpool.Operations: must be OnOff, OnOnly or None, not Sometimes"),
+]
+
+
+def _observable(eng) -> list:
+    """What an operator can see of the configuration and the cluster."""
+    return [run(eng, argv)[1] for argv in (["hastatus", "-sum"], ["hagrp", "-display"], ["hares", "-display"],
+                                            ["hatype", "-display"])]
+
+
+@pytest.mark.parametrize("argv, message", REFUSED, ids=[" ".join(a[:4]) for a, _ in REFUSED])
+def test_modify_refuses_what_vcs_refuses_and_changes_nothing(argv: list[str], message: str):
+    eng, clock, _ = seed_lab()
+    assert run(eng, ["haconf", "-makerw"]) == (0, "", "")
+    before = _observable(eng)
+    assert run(eng, argv) == (1, "", message + "\n")
+    clock.advance(600)  # nothing the refused command could have started either
+    assert eng.settle()
+    assert _observable(eng) == before
+    assert "nosuch" not in before[0]
+
+
+def test_modify_accepts_what_vcs_accepts_at_the_edges():
+    eng, _, _ = seed_lab()
+    run(eng, ["haconf", "-makerw"])
+    for argv in (["hagrp", "-modify", "ldomsg", "Parallel", "0"], ["hagrp", "-modify", "aiosg", "OnlineRetryLimit", "0"],
+                 ["hagrp", "-modify", "aiosg", "FailOverPolicy", "RoundRobin"],
+                 ["hagrp", "-modify", "aiosg", "AutoStartList", "primary2", "primary1"],
+                 ["hagrp", "-modify", "aiosg", "SystemList", "primary1", "0", "primary2", "1"],
+                 ["hares", "-modify", "altiores", "StorageSG", "primary2-strsg", "0", "-sys", "primary2"],
+                 ["hatype", "-modify", "NIC", "MonitorInterval", "1"],
+                 ["hatype", "-modify", "NIC", "OfflineMonitorInterval", "0"],
+                 ["hagrp", "-modify", "aiosg", "Load", "2147483647"]):
+        assert run(eng, argv) == (0, "", ""), argv

@@ -213,6 +213,55 @@ cluster_attr_defs: dict[str, AttrDef] = _defs(
 )
 
 
+# What VCS accepts of some built-in attributes beyond their data type: the allowed values, or the
+# lowest allowed integer, 0 or 1 (Administrator's Guide, "VCS attributes"). A group's SystemList and
+# AutoStartList name systems; the engine checks those against the cluster.
+Rule = tuple[object, ...] | int
+group_value_rules: dict[str, Rule] = {
+    "AutoFailOver": (0, 1, 2),
+    "FailOverPolicy": ("Priority", "RoundRobin", "Load", "BiggestAvailable"),
+    "Load": 0,
+    "ManageFaults": ("ALL", "NONE"),
+    "OnlineRetryInterval": 0,
+    "OnlineRetryLimit": 0,
+    "Parallel": (0, 1, 2),
+    "PreOnlineTimeout": 1,
+}
+# for a type (hatype -modify) and a resource that overrides the type's value (hares -modify)
+type_value_rules: dict[str, Rule] = {
+    "CleanRetryLimit": 0,
+    "CleanTimeout": 1,
+    "ConfInterval": 0,
+    "FaultOnMonitorTimeouts": 0,
+    "MonitorInterval": 1,
+    "MonitorTimeout": 1,
+    "OfflineMonitorInterval": 0,  # 0: offline resources are not monitored
+    "OfflineTimeout": 1,
+    "OfflineWaitLimit": 0,
+    "OnlineRetryLimit": 0,
+    "OnlineTimeout": 1,
+    "OnlineWaitLimit": 0,
+    "Operations": ("OnOff", "OnOnly", "None"),
+    "RestartLimit": 0,
+    "ToleranceLimit": 0,
+}
+
+
+def value_problem(rules: dict[str, Rule], attr: str, value: object) -> str | None:
+    """Why `value` (already of the attribute's data type) is not one VCS accepts for `attr`, or None."""
+    rule = rules.get(attr)
+    if rule is None:
+        return None
+    if isinstance(rule, tuple):
+        if value in rule:
+            return None
+        allowed = [str(v) for v in rule]
+        return f"must be {', '.join(allowed[:-1])} or {allowed[-1]}, not {value}"
+    if isinstance(value, int) and value < rule:
+        return f"must be {'0 or more' if rule == 0 else 'greater than 0'}, not {value}"
+    return None
+
+
 def resource_attr_def(types: dict[str, TypeDef], type_name: str, attr: str) -> AttrDef | None:
     """The definition a resource of `type_name` uses for `attr`: its type's, else a built-in one."""
     t = types.get(type_name)

@@ -22,7 +22,7 @@ USAGE = "usage: hacf -verify config_directory"
 def verify(directory: str, err: TextIO | None = None) -> int:
     err = err or sys.stderr
     main_cf = Path(directory) / "main.cf"
-    if not main_cf.is_file():
+    if not main_cf.exists():  # one that is not a regular file is the parser's error
         print(f"hacf: {main_cf}: no such file", file=err)
         return 2
     try:

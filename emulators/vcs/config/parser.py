@@ -34,6 +34,11 @@ attribute nobody declares (an error `validate` reports) gets ints for bare numbe
 rest. ``{}`` is a dict in an association, a list otherwise. In a SystemList a system written
 without a priority gets the previous priority plus one (the first one 0).
 
+A number beyond VCS's 32-bit signed integers is an error where it would become an ``int``.
+Files are read as UTF-8 (a byte that is not is an error at its line and column), and only regular
+files of at most `MAX_FILE_BYTES` (a FIFO or a device is refused, never waited on or read whole);
+includes nest `MAX_INCLUDE_DEPTH` deep at most.
+
 Duplicates (systems, groups, resources of one group, types, attributes) cannot be kept in the
 model's dicts; the parser keeps the first and records a diagnostic that `validate` reports (see
 `parse_diagnostics`). The notices of a parse (the bundled types.cf used in place of a missing one)
@@ -42,7 +47,9 @@ are in `parse_notices`.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +74,16 @@ DATATYPES = {"str": "str", "int": "int", "boolean": "boolean", "i18nstr": "str"}
 CATEGORIES = ("online", "offline")
 LOCATIONS = ("local", "global", "remote")
 RIGIDITIES = ("soft", "firm", "hard")
-_INT_RE = re.compile(r"-?[0-9]+\Z")
+INT_RE = re.compile(r"-?[0-9]+\Z")
+# VCS integers are 32-bit signed (Administrator's Guide, "About attribute data types")
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# no real main.cf or types.cf comes near this; a file that does (or /dev/zero) is not read whole
+MAX_FILE_BYTES = 16 * 1024 * 1024
+# includes nest this deep at most (types.cf including a vendor's types: two or three levels)
+MAX_INCLUDE_DEPTH = 32
+# characters no UTF-8 file decodes to: bytes that are not UTF-8 (read with surrogateescape), or
+# lone surrogates in text handed to `parse_text`
+_UNDECODED_RE = re.compile("[\ud800-\udfff]")
 
 # one token of a line, after the blanks before it (lines are split first, so no newlines here)
 _TOKEN_RE = re.compile(
@@ -91,6 +107,40 @@ def bundled_types_path() -> Path:
     return Path(__file__).with_name("types.cf")
 
 
+def int_range_problem(literal: str) -> str | None:
+    """Why a decimal integer literal (`INT_RE`) is no VCS integer, or None. The digits are counted
+    first: int() refuses strings of more than 4,300 digits."""
+    if len(literal.lstrip("-").lstrip("0")) <= 10 and INT_MIN <= int(literal) <= INT_MAX:
+        return None
+    shown = literal if len(literal) <= 20 else f"{literal[:12]}... ({len(literal.lstrip('-'))} digits)"
+    return f"integer {shown} is out of range (VCS integers are 32-bit signed)"
+
+
+class UnreadableFile(Exception):
+    """A configuration file that is not read: why, as the end of a diagnostic."""
+
+
+def read_config_file(path: str | Path) -> str:
+    """The text of a configuration file: a regular file of at most `MAX_FILE_BYTES`, decoded as
+    UTF-8 with the bytes that are not UTF-8 kept as surrogates (`tokenize` reports each where it
+    is). Raises `UnreadableFile`."""
+    try:
+        # non-blocking, so that opening a FIFO returns at once and is refused below
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (OSError, ValueError) as e:
+        raise UnreadableFile(getattr(e, "strerror", None) or str(e)) from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnreadableFile("not a regular file")
+        try:
+            data = f.read(MAX_FILE_BYTES + 1)
+        except OSError as e:
+            raise UnreadableFile(e.strerror or type(e).__name__) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    return data.decode("utf-8", errors="surrogateescape")
+
+
 def parse_diagnostics(config: Config) -> list[Diagnostic]:
     """Errors the parser found but could not keep in the model (duplicates); `validate` adds them."""
     return list(getattr(config, "parse_diagnostics", []))
@@ -111,6 +161,7 @@ class Token:
     text: str  # for a string: its value, escapes resolved
     line: int
     col: int
+    end: int  # the column after its last character
     bol: bool  # first token on its line
 
     def describe(self) -> str:
@@ -128,10 +179,14 @@ class _Syntax(Exception):
         self.tok, self.message = tok, message
 
 
-def tokenize(text: str, file: str, diags: list[Diagnostic]) -> list[Token]:
-    """Split `text` into tokens; bad characters and unterminated strings become diagnostics."""
+def tokenize(text: str, file: str, diags: list[Diagnostic],
+             comments: list[tuple[int, int, int]] | None = None) -> list[Token]:
+    """Split `text` into tokens; bad characters and unterminated strings become diagnostics.
+    `comments`, when given, gets the (line, col, end col) of each comment."""
     toks: list[Token] = []
     append = toks.append
+    if _UNDECODED_RE.search(text):
+        text = _report_undecoded(text, file, diags)
     finditer = _TOKEN_RE.finditer
     line = 0
     lines = text.split("\n")
@@ -139,25 +194,88 @@ def tokenize(text: str, file: str, diags: list[Diagnostic]) -> list[Token]:
         bol = True
         for m in finditer(src):
             kind = m.lastgroup
+            col, end = m.start(kind) + 1, m.end(kind) + 1
             if kind == "word":
-                append(Token("word", m.group(kind), line, m.start(kind) + 1, bol))
+                append(Token("word", m.group(kind), line, col, end, bol))
             elif kind == "punct":
                 p = m.group(kind)
-                append(Token(p, p, line, m.start(kind) + 1, bol))
+                append(Token(p, p, line, col, end, bol))
             elif kind == "comment":
+                if comments is not None:
+                    comments.append((line, col, end))
                 break
             elif kind == "string":
-                append(Token("string", _ESCAPE_RE.sub(r"\1", m.group(kind)[1:-1]), line, m.start(kind) + 1, bol))
+                append(Token("string", _ESCAPE_RE.sub(r"\1", m.group(kind)[1:-1]), line, col, end, bol))
             elif kind == "badstring":  # reported, then read to the end of the line so parsing goes on
-                col = m.start(kind) + 1
                 diags.append(Diagnostic(file, line, col, "unterminated string"))
-                append(Token("string", _ESCAPE_RE.sub(r"\1", m.group(kind)[1:]), line, col, bol))
+                append(Token("string", _ESCAPE_RE.sub(r"\1", m.group(kind)[1:]), line, col, end, bol))
             else:
-                diags.append(Diagnostic(file, line, m.start(kind) + 1, f"unexpected character {m.group(kind)!r}"))
+                diags.append(Diagnostic(file, line, col, f"unexpected character {m.group(kind)!r}"))
             bol = False
-    eof = Token("eof", "", max(line, 1), len(lines[-1]) + 1, True)
+    eof = Token("eof", "", max(line, 1), len(lines[-1]) + 1, len(lines[-1]) + 1, True)
     toks += [eof] * 4  # the parser looks at most 3 tokens ahead
     return toks
+
+
+def _report_undecoded(text: str, file: str, diags: list[Diagnostic]) -> str:
+    """A diagnostic for each byte that is not UTF-8; the text with U+FFFD in their place (same
+    columns), so that no later message carries a character that cannot be printed."""
+    for line, src in enumerate(text.split("\n"), 1):
+        for m in _UNDECODED_RE.finditer(src):
+            code = ord(m.group())
+            what = f"byte 0x{code - 0xDC00:02X} is not UTF-8" if 0xDC80 <= code <= 0xDCFF else \
+                f"unexpected character U+{code:04X}"
+            diags.append(Diagnostic(file, line, m.start() + 1, what))
+    return _UNDECODED_RE.sub("\ufffd", text)
+
+
+def is_secret_attr(name: str) -> bool:
+    """Attributes whose values are secrets: the cluster's UserNames (password hashes), and any
+    attribute an agent's type names ...Password or ...Passwd."""
+    return name == "UserNames" or name.lower().endswith(("password", "passwd"))
+
+
+def secret_spans(text: str) -> list[tuple[int, int, int]]:
+    """Where the secrets of main.cf text are written: (line, col, end col) of every value of an
+    attribute that `is_secret_attr` (``Name [@ sys] = value`` or ``= { key = value ... }``) and of
+    the text of each comment inside its braces (a commented-out hash is still a hash).
+
+    Read from the parser's tokens with its grammar of values, so that a value's layout (lines,
+    comments, quoting) does not matter. On text that does not parse, it errs on the side of
+    hiding: inside the braces, every word or string not followed by '=' is taken for a value,
+    up to the closing brace or the end of the file.
+    """
+    comments: list[tuple[int, int, int]] = []
+    toks = tokenize(text, "main.cf", [], comments)
+    spans: list[tuple[int, int, int]] = []
+    i = 0
+    while toks[i].kind != "eof":
+        t = toks[i]
+        i += 1
+        if t.kind != "word" or not is_secret_attr(t.text):
+            continue
+        j = i + 2 if toks[i].kind == "@" else i  # Name @ sys = value
+        if toks[j].kind != "=":
+            continue
+        opening = toks[j + 1]
+        if opening.kind in ("word", "string"):
+            spans.append((opening.line, opening.col, opening.end))
+            i = j + 2
+            continue
+        if opening.kind != "{":
+            continue
+        j += 2
+        while toks[j].kind not in ("}", "eof"):
+            v = toks[j]
+            if v.kind in ("word", "string") and toks[j + 1].kind != "=":
+                spans.append((v.line, v.col, v.end))
+            j += 1
+        closing = toks[j]
+        inside = [(line, col, end) for line, col, end in comments
+                  if (opening.line, opening.col) < (line, col) < (closing.line, closing.col)]
+        spans += [(line, col + 2, end) for line, col, end in inside if end > col + 2]  # the text after //
+        i = j
+    return spans
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,18 +638,22 @@ class _ParseState:
         base = self.main_dir if including == self.main_file else Path(including).parent
         path = base / name
         shown = str(path)
-        if not _is_file(path) and self.fallback_types and Path(name).name == "types.cf":
+        if not _exists(path) and self.fallback_types and Path(name).name == "types.cf":
             path = bundled_types_path()
             self.notices.append(f"{shown} not found; using the bundled types.cf ({path})")
             shown = str(path)
         if shown in self.open_files:
             self.syntax.append(Diagnostic(where.file, where.line, where.col, f'include "{name}" includes itself'))
             return
+        if len(self.open_files) > MAX_INCLUDE_DEPTH:
+            self.syntax.append(Diagnostic(where.file, where.line, where.col, f'include "{name}": includes '
+                                          f"nested more than {MAX_INCLUDE_DEPTH} deep"))
+            return
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except (OSError, ValueError) as e:
-            reason = getattr(e, "strerror", None) or str(e)
-            self.syntax.append(Diagnostic(where.file, where.line, where.col, f'cannot read include "{name}": {reason}'))
+            text = read_config_file(path)
+        except UnreadableFile as e:
+            self.syntax.append(Diagnostic(where.file, where.line, where.col,
+                                          f'cannot read include "{name}": {e}'))
             return
         self.parse_file_text(text, shown, types_only=True)
 
@@ -542,23 +664,11 @@ class _ParseState:
         self.open_files.pop()
 
 
-def _is_file(path: Path) -> bool:
+def _exists(path: Path) -> bool:
     try:
-        return path.is_file()
+        return path.exists()
     except (OSError, ValueError):
         return False
-
-
-def _as_int(s: RawScalar) -> int | str:
-    return int(s.text) if _INT_RE.match(s.text) else s.text
-
-
-def _scalar(s: RawScalar, ad: AttrDef | None) -> int | str:
-    if ad is None:
-        return s.text if s.quoted else _as_int(s)
-    if ad.datatype == "str":
-        return s.text
-    return _as_int(s)
 
 
 class _Typer:
@@ -567,16 +677,32 @@ class _Typer:
     def __init__(self, diags: list[Diagnostic]):
         self.diags = diags
 
+    def as_int(self, s: RawScalar, file: str) -> int | str:
+        if not INT_RE.match(s.text):
+            return s.text
+        why = int_range_problem(s.text)
+        if why is not None:
+            self.diags.append(Diagnostic(file, s.line, s.col, why))
+            return s.text
+        return int(s.text)
+
+    def scalar(self, s: RawScalar, ad: AttrDef | None, file: str) -> int | str:
+        if ad is None:
+            return s.text if s.quoted else self.as_int(s, file)
+        if ad.datatype == "str":
+            return s.text
+        return self.as_int(s, file)
+
     def value(self, raw: object, ad: AttrDef | None, attr: str, file: str) -> object:
         if isinstance(raw, RawScalar):
-            return _scalar(raw, ad)
+            return self.scalar(raw, ad, file)
         if not isinstance(raw, RawBraces):
             return raw  # already typed (a model built in code)
         if attr == "SystemList":
             out: dict[str, object] = {}
             prev = -1
             for key, val in raw.items:
-                prio: object = prev + 1 if val is None else _as_int(val)
+                prio: object = prev + 1 if val is None else self.as_int(val, file)
                 if isinstance(prio, int):
                     prev = prio
                 out[key.text] = prio
@@ -588,8 +714,8 @@ class _Typer:
                                          f"attribute {attr}: '{bad.text}' has no value in an association"))
             return {}
         if (raw.items and all(has_eq)) or (not raw.items and ad is not None and ad.dimension == "association"):
-            return {k.text: _scalar(v, ad) for k, v in raw.items if v is not None}
-        return [_scalar(k, ad) for k, _ in raw.items]
+            return {k.text: self.scalar(v, ad, file) for k, v in raw.items if v is not None}
+        return [self.scalar(k, ad, file) for k, _ in raw.items]
 
     def attrs(self, attrs: dict[str, AttrValue], lookup, file_of) -> None:
         for name, av in attrs.items():
@@ -657,7 +783,7 @@ def parse_file(path: str | Path) -> Config:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as e:
-        raise ConfigError([Diagnostic(str(p), 1, 1, f"cannot read {p}: {e.strerror or type(e).__name__}")]) from None
+        text = read_config_file(p)
+    except UnreadableFile as e:
+        raise ConfigError([Diagnostic(str(p), 1, 1, f"cannot read {p}: {e}")]) from None
     return _parse(text, str(p), None, fallback_types=True)

@@ -5,8 +5,9 @@ sorted, so that one run shows every error of a configuration:
 
 - a resource of an unknown type; an attribute that neither its type nor the engine defines
 - a value of the wrong data type (int, boolean 0/1, str) or dimension (scalar, vector, keylist,
-  association); a keylist naming an item twice; a type's default of the wrong shape; an ArgList
-  naming an attribute the type does not have
+  association); a value a built-in attribute does not take (`builtins.value_problem`: Parallel 5,
+  MonitorInterval 0, a negative limit); a keylist naming an item twice; a type's default of the
+  wrong shape; an ArgList naming an attribute the type does not have
 - duplicate names (systems, groups, resources cluster-wide, types, attributes: found by the
   parser, see `parser.parse_diagnostics`)
 - a SystemList naming an undeclared system; an AutoStartList naming a system outside SystemList;
@@ -77,7 +78,8 @@ class _Checker:
             self.diags.append(Diagnostic(loc.file, loc.line, loc.col, message))
 
     # values
-    def check_value(self, owner: str, label: str, ad: AttrDef, v: object, loc: Loc | None) -> None:
+    def check_value(self, owner: str, label: str, ad: AttrDef, v: object, loc: Loc | None,
+                    rules: dict[str, builtins.Rule] | None = None) -> None:
         if not _fits_dimension(ad, v):
             self.at(loc, f"{owner}: attribute {label} is {_DIM_NAME[ad.dimension]}, found {_shape(v)}")
             return
@@ -94,19 +96,23 @@ class _Checker:
                     self.at(loc, f"{owner}: keylist {label} lists {item} twice")
                     return
                 seen.add(item)
+        why = builtins.value_problem(rules or {}, ad.name, v)
+        if why is not None:
+            self.at(loc, f"{owner}: attribute {label} {why}")
 
     def check_attrs(self, owner: str, attrs: dict[str, AttrValue], lookup, unknown: str,
-                    system_list: dict[str, int] | None, where: str) -> None:
+                    system_list: dict[str, int] | None, where: str,
+                    rules: dict[str, builtins.Rule] | None = None) -> None:
         for name, av in attrs.items():
             ad = lookup(name)
             if ad is None:
                 self.at(av.loc, f"{owner}: {unknown} {name}")
                 continue
             if av.value is not None:
-                self.check_value(owner, name, ad, av.value, av.loc)
+                self.check_value(owner, name, ad, av.value, av.loc, rules)
             for system, v in av.localized.items():
                 loc = av.localized_locs.get(system, av.loc)
-                self.check_value(owner, f"{name} @{system}", ad, v, loc)
+                self.check_value(owner, f"{name} @{system}", ad, v, loc, rules)
                 if system_list is not None and system not in system_list:
                     self.at(loc, f"{owner}: attribute {name} is localized for system {system}, "
                                  f"which is not in the SystemList of {where}")
@@ -119,7 +125,7 @@ class _Checker:
             owner = f"type {td.name}"
             for ad in td.attributes.values():
                 if ad.default is not None:
-                    self.check_value(owner, ad.name, ad, ad.default, ad.loc)
+                    self.check_value(owner, ad.name, ad, ad.default, ad.loc, builtins.type_value_rules)
             arglist = td.attributes.get("ArgList")
             if arglist is not None and isinstance(arglist.default, list):
                 for arg in arglist.default:
@@ -143,7 +149,7 @@ class _Checker:
             owner = f"group {g.name}"
             sl = _system_list(g)
             self.check_attrs(owner, g.attributes, builtins.group_attr_defs.get, "unknown group attribute",
-                             sl, f"group {g.name}")
+                             sl, f"group {g.name}", builtins.group_value_rules)
             sl_av = g.attributes.get("SystemList")
             for system in sl:
                 if system not in self.config.systems:
@@ -164,7 +170,7 @@ class _Checker:
                     continue
                 self.check_attrs(rowner, r.attributes,
                                  lambda a, t=r.type, ts=self.config.types: builtins.resource_attr_def(ts, t, a),
-                                 f"type {r.type} has no attribute", sl, f"group {g.name}")
+                                 f"type {r.type} has no attribute", sl, f"group {g.name}", builtins.type_value_rules)
             self.resource_deps(g)
 
     def resource_deps(self, g: Group) -> None:
@@ -227,19 +233,31 @@ def _parallel(g: Group) -> bool:
 
 
 def _cycles(edges: dict[str, list[tuple[str, Loc | None]]]) -> list[tuple[list[str], Loc | None]]:
-    """Each elementary cycle met by a depth-first walk, once, with the location of its closing edge."""
+    """Each elementary cycle met by a depth-first walk, once, with the location of its closing edge.
+
+    The walk keeps its own stack: a chain of thousands of dependencies must not exhaust Python's."""
     found: list[tuple[list[str], Loc | None]] = []
     seen_cycles: set[tuple[str, ...]] = set()
     state: dict[str, int] = {}  # 1 on the current path, 2 done
     path: list[str] = []
-
-    def visit(n: str) -> None:
-        state[n] = 1
-        path.append(n)
-        for child, loc in edges.get(n, []):
+    for start in list(edges):
+        if state.get(start, 0):
+            continue
+        state[start] = 1
+        path.append(start)
+        stack = [iter(edges.get(start, []))]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                state[path.pop()] = 2
+                continue
+            child, loc = step
             s = state.get(child, 0)
             if s == 0:
-                visit(child)
+                state[child] = 1
+                path.append(child)
+                stack.append(iter(edges.get(child, [])))
             elif s == 1:
                 cyc = path[path.index(child):]
                 k = cyc.index(min(cyc))
@@ -247,12 +265,6 @@ def _cycles(edges: dict[str, list[tuple[str, Loc | None]]]) -> list[tuple[list[s
                 if key not in seen_cycles:
                     seen_cycles.add(key)
                     found.append(([*cyc, child], loc))
-        path.pop()
-        state[n] = 2
-
-    for start in list(edges):
-        if state.get(start, 0) == 0:
-            visit(start)
     return found
 
 

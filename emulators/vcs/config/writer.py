@@ -99,18 +99,22 @@ def _dependency_tree(g: Group) -> list[str]:
         r = g.resources.get(name)
         return f"{r.type} {name}" if r is not None else name
 
-    def walk(name: str, pad: str, path: tuple[str, ...]) -> None:
+    # depth first with a stack of its own (a chain may be thousands of resources deep): an entry
+    # is a resource to write with its indent and path, or a closing brace line
+    todo: list[tuple[str, str, tuple[str, ...]] | str] = [
+        (name, "", (name,)) for name in reversed(g.resources) if name not in required]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            lines.append(item)
+            continue
+        name, pad, path = item
         lines.append(f"\t//\t{pad}{label(name)}")
         kids = [c for c in children.get(name, []) if c not in path]  # a cycle is an error, not a hang
         if kids:
             lines.append(f"\t//\t{pad}    {{")
-            for c in kids:
-                walk(c, pad + "    ", path + (c,))
-            lines.append(f"\t//\t{pad}    }}")
-
-    for name in g.resources:
-        if name not in required:
-            walk(name, "", (name,))
+            todo.append(f"\t//\t{pad}    }}")
+            todo.extend((c, pad + "    ", (*path, c)) for c in reversed(kids))
     lines.append("\t//\t}")
     return lines
 

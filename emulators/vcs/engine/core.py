@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from agents import alternateio
 from agents.contract import (
     CLEAN_MONITOR_HUNG,
     CLEAN_OFFLINE_HUNG,
@@ -75,6 +76,16 @@ class StateChange:
     new: str
 
 
+# How many group transitions may call into one another before the next one waits for the clock (at
+# the same instant): entry points that answer at once make a long dependency chain a chain of nested
+# calls, which must not exhaust Python's stack.
+_MAX_NESTING = 20
+
+# Resource attributes whose keys are service groups driven by the resource (0/1): AlternateIO's
+# StorageSG and NetworkSG. Choice: VCS does not read agent attributes, but a group that does not
+# exist would only make the agent's next monitor UNKNOWN; the engine refuses it at the command.
+_GROUP_KEYED = {(alternateio.TYPE_NAME, a) for a in alternateio.ARG_LIST}
+
 _CLEAN_WHY = {
     CLEAN_UNEXPECTED_OFFLINE: "the resource became OFFLINE unexpectedly, on its own",
     CLEAN_ONLINE_INEFFECTIVE: "the online was ineffective",
@@ -117,6 +128,7 @@ class Engine:
         self._no_agent_logged: set[str] = set()
         self._logged_up: set[tuple[str, str]] = set()
         self._started = False
+        self._nesting = 0
         self.reindex()
         from emulators.vcs.agents.phantom import PhantomAgent
         from emulators.vcs.agents.proxy import ProxyAgent
@@ -345,6 +357,17 @@ class Engine:
             fn()
 
         self.clock.call_later(delay, run)
+
+    def _nested(self, fn: Callable[[], None]) -> None:
+        """Run `fn` now, or on the clock at this same instant once `_MAX_NESTING` calls are nested."""
+        if self._nesting >= _MAX_NESTING:
+            self._defer(fn)
+            return
+        self._nesting += 1
+        try:
+            fn()
+        finally:
+            self._nesting -= 1
 
     # ------------------------------------------------------------------ entry points
     def _agent_for(self, r: str) -> Any:
@@ -857,6 +880,9 @@ class Engine:
 
     def _group_progress(self, g: str, s: str) -> None:
         """Start whatever resources can move next for g's transition on s, or end it."""
+        self._nested(lambda: self._progress(g, s))
+
+    def _progress(self, g: str, s: str) -> None:
         gr = self._gr[(g, s)]
         if gr.intent is None or not self._alive(s):
             return
@@ -994,8 +1020,8 @@ class Engine:
         grand = [ln.parent for ln in self._links
                  if ln.child == head and ln.dep.category == "online" and ln.dep.location == "local"
                  and (ln.parent, s) in self._gr and self._active(ln.parent, s) and ln.parent not in pending]
-        self._offline_chain(grand, s, reason, lambda: self._start_offline(
-            head, s, reason, lambda ok: self._offline_chain(rest, s, reason, then)))
+        self._nested(lambda: self._offline_chain(grand, s, reason, lambda: self._start_offline(
+            head, s, reason, lambda ok: self._nested(lambda: self._offline_chain(rest, s, reason, then)))))
 
     def _after_fault_offline(self, g: str, s: str) -> None:
         """g is offline on s after a critical fault: hard children go too, then failover by policy."""
@@ -1036,7 +1062,8 @@ class Engine:
                 then()
                 return
             (p, t), tail = rest[0], rest[1:]
-            self._offline_chain([p], t, f"child group {g} faulted (online global firm)", lambda: chain(tail))
+            self._offline_chain([p], t, f"child group {g} faulted (online global firm)",
+                                lambda: self._nested(lambda: chain(tail)))
 
         chain(pairs)
 
@@ -1116,7 +1143,7 @@ class Engine:
 
     def _stop_moving(self, g: str) -> None:
         self._moving.discard(g)
-        self._release_followers(g, None)
+        self._nested(lambda: self._release_followers(g, None))
 
     def _release_followers(self, c: str, target: str | None) -> None:
         """c's move is over (online on `target`, or None: it did not fail over): its followers act."""
@@ -1344,14 +1371,14 @@ class Engine:
         return gr.intent is not None or group_base(self._res_pairs(g, s)) != "OFFLINE"
 
     def _leave_chain(self, order: list[str], s: str, then: Callable[[], None]) -> None:
+        while order and not self._active_leaving(order[0], s):
+            order = order[1:]
         if not order:
             then()
             return
         head, rest = order[0], order[1:]
-        if not self._active_leaving(head, s):
-            self._leave_chain(rest, s, then)
-            return
-        self._start_offline(head, s, "system leaving", lambda ok: self._leave_chain(rest, s, then))
+        self._start_offline(head, s, "system leaving",
+                            lambda ok: self._nested(lambda: self._leave_chain(rest, s, then)))
 
     def _drop_system(self, s: str, new_state: str, was_up: list[str]) -> None:
         old = self._sys[s]
@@ -1578,8 +1605,30 @@ class Engine:
             raise EngineCommandError("V-16-1-10369", "Cluster not writable")
         if system is not None:
             self._check_sys(G, system)
+        self._check_group_value(G, attr, value)
         _set_attr(G.attributes, attr, value, system)
         self.reindex()
+
+    def _check_group_value(self, G: Group, attr: str, value: Any) -> None:
+        """Refuse a value VCS refuses for a group attribute (the configuration stays as it was)."""
+        if attr == "SystemList":
+            if not value:
+                raise EngineCommandError("V-16-1-10553",
+                                         f"{G.name}.SystemList: a group needs at least one system")
+            for s in value:
+                if s not in self._sys:
+                    raise EngineCommandError("V-16-1-10138", f"System {s} does not exist")
+            for s in G.system_list:
+                if s not in value and self._active(G.name, s):
+                    raise EngineCommandError("V-16-1-10447", f"Group {G.name} is online on system {s}")
+        elif attr == "AutoStartList":
+            for s in _as_list(value):
+                if s not in G.system_list:
+                    raise EngineCommandError("V-16-1-10135",
+                                             f"System {s} is not in SystemList of group {G.name}")
+        why = builtins.value_problem(builtins.group_value_rules, attr, value)
+        if why is not None:
+            raise EngineCommandError("V-16-1-10553", f"{G.name}.{attr}: {why}")
 
     def modify_resource(self, r: str, attr: str, value: Any, system: str | None = None) -> None:
         """`hares -modify`: set a resource attribute (for `system` only when given), then reindex,
@@ -1591,6 +1640,15 @@ class Engine:
         G = self._G(self._group_of[r])
         if system is not None:
             self._check_sys(G, system)
+        why = builtins.value_problem(builtins.type_value_rules, attr, value)
+        if why is not None:
+            raise EngineCommandError("V-16-1-10553", f"{r}.{attr}: {why}")
+        if (G.resources[r].type, attr) in _GROUP_KEYED:
+            for group, flag in (value.items() if isinstance(value, dict) else ()):
+                self._check_group(group)
+                if str(flag).strip() not in ("0", "1"):
+                    raise EngineCommandError("V-16-1-10553",
+                                             f"{r}.{attr}: the value of {group} must be 0 or 1")
         _set_attr(G.resources[r].attributes, attr, value, system)
         self.reindex()
 
@@ -1608,6 +1666,9 @@ class Engine:
         current = tdef.attributes.get(attr) or builtins.type_static_attr_defs.get(attr)
         if current is None:
             raise EngineCommandError("V-16-1-10016", f"Attribute {attr} does not exist for type {type_name}")
+        why = builtins.value_problem(builtins.type_value_rules, attr, value)
+        if why is not None:
+            raise EngineCommandError("V-16-1-10553", f"{type_name}.{attr}: {why}")
         static = current.static or attr in builtins.type_static_attr_defs
         tdef.attributes[attr] = AttrDef(attr, current.datatype, current.dimension, value, static, current.loc)
         self.reindex()

@@ -29,14 +29,14 @@ class ResourceGraph:
         return cls({k: tuple(v) for k, v in parents.items()}, {k: tuple(v) for k, v in children.items()})
 
     def ancestors(self, name: str) -> list[str]:
-        seen: list[str] = []
+        seen: dict[str, None] = {}  # ordered, and fast to test on a long chain
         stack = list(self.parents.get(name, ()))
         while stack:
             p = stack.pop()
             if p not in seen:
-                seen.append(p)
+                seen[p] = None
                 stack.extend(self.parents.get(p, ()))
-        return seen
+        return list(seen)
 
 
 @dataclass(frozen=True)
@@ -59,20 +59,30 @@ def children_first(names: Iterable[str], links: list[GroupLink]) -> list[str]:
     """Order groups so that every child comes before its parents (stable otherwise)."""
     names = list(names)
     wanted = set(names)
+    children: dict[str, list[str]] = {}
+    for link in links:
+        if link.child in wanted:
+            children.setdefault(link.parent, []).append(link.child)
     out: list[str] = []
-    seen: set[str] = set()
-
-    def visit(n: str, path: frozenset[str]) -> None:
-        if n in seen or n in path:
-            return
-        for link in links:
-            if link.parent == n and link.child in wanted:
-                visit(link.child, path | {n})
-        seen.add(n)
-        out.append(n)
-
+    done: set[str] = set()
     for n in names:
-        visit(n, frozenset())
+        if n in done:
+            continue
+        # depth first without recursion (a chain may be thousands of groups long): a group is
+        # placed after its children; one already on the path (a cycle) is skipped
+        on_path = {n}
+        stack = [(n, iter(children.get(n, ())))]
+        while stack:
+            node, kids = stack[-1]
+            child = next((c for c in kids if c not in done and c not in on_path), None)
+            if child is None:
+                stack.pop()
+                on_path.discard(node)
+                done.add(node)
+                out.append(node)
+            else:
+                on_path.add(child)
+                stack.append((child, iter(children.get(child, ()))))
     return out
 
 
