@@ -1,12 +1,21 @@
 """Inventory loading: the shipped labs load, and every kind of mistake is named with file, line and key."""
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from harness.inventory import InventoryError, load_inventory
+from harness import inventory
+from harness.inventory import (
+    MAX_INVENTORY_BYTES,
+    MAX_MAIN_CF_BYTES,
+    MAX_PROBLEMS,
+    InventoryError,
+    load_inventory,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_MAIN_CF = REPO / "inventories" / "sim-2node" / "main.cf"
@@ -116,3 +125,258 @@ def test_inventory_check_cli_exit_codes(tmp_path):
     assert f"{bad}:1:1: labb: unknown key" in r.stderr
     assert "lab: required key is missing" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+# --- hostile or broken input (a fuzz campaign's findings): every one is an InventoryError naming the
+# file and line, never a traceback, a hang or a quadratic wait
+
+
+def refused(p: Path) -> list[str]:
+    with pytest.raises(InventoryError) as e:
+        load_inventory(p)
+    return e.value.problems
+
+
+def write_bytes(tmp_path: Path, data: bytes) -> Path:
+    (tmp_path / "main.cf").write_text(SEED_MAIN_CF.read_text())
+    p = tmp_path / "lab.yaml"
+    p.write_bytes(data)
+    return p
+
+
+def test_non_utf8_bytes_are_named_with_line_and_column(tmp_path):
+    p = write_bytes(tmp_path, GOOD.encode().replace(b"name: node2", b"name: n\xe9ud2"))
+    assert refused(p) == [f"{p}:9:12: not UTF-8 text: byte 0xe9 (invalid continuation byte)"]
+
+
+def test_a_control_character_is_named_with_line_and_column(tmp_path):
+    p = write(tmp_path, GOOD.replace("lab: t", "lab: t\x07"))
+    assert refused(p) == [f"{p}:1:7: YAML syntax error: character U+0007 is not allowed"]
+
+
+def test_an_integer_beyond_pythons_digit_limit(tmp_path):
+    p = write(tmp_path, GOOD + "timing:\n  MonitorInterval: " + "9" * 5000 + "\n")
+    assert refused(p) == [f"{p}:13:20: integer too large (5000 digits)"]
+
+
+def test_an_impossible_date_is_a_bad_value_not_a_traceback(tmp_path):
+    p = write(tmp_path, GOOD.replace("lab: t", "lab: 2001-13-45"))
+    assert refused(p) == [f"{p}:1:6: bad timestamp value: month must be in 1..12"]
+
+
+def test_deep_nesting_is_refused_before_the_composer_recurses(tmp_path):
+    p = write(tmp_path, GOOD + "x: " + "[" * 5000 + "]" * 5000 + "\n")
+    problems = refused(p)
+    assert len(problems) == 1 and problems[0].startswith(f"{p}:12:")
+    assert problems[0].endswith(": nested deeper than 100 levels")
+    # 50 levels are only an unknown key
+    p = write(tmp_path, GOOD + "x: " + "[" * 50 + "]" * 50 + "\n")
+    assert refused(p) == [f"{p}:12:1: x: unknown key"]
+
+
+def test_alias_bombs_and_recursive_aliases(tmp_path):
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 8))
+    p = write(tmp_path, GOOD + bomb)
+    problems = refused(p)
+    assert len(problems) == 1 and problems[0].startswith(f"{p}:16:")  # a4: 111,111 nodes
+    assert "more than 100000 YAML nodes (aliases expanded)" in problems[0]
+    p = write(tmp_path, GOOD + "r: &r [*r]\n")
+    assert refused(p) == [f"{p}:12:8: alias *r refers to a node that contains it"]
+
+
+def test_duplicate_keys_are_refused_at_the_second_one(tmp_path):
+    p = write(tmp_path, GOOD + "lab: u\n")
+    assert refused(p) == [f"{p}:12:1: duplicate key 'lab' (first at line 1)"]
+    p = write(tmp_path, GOOD.replace("    control: primary2\n", "    control: primary2\n    control: primary1\n"))
+    assert refused(p) == [f"{p}:11:5: duplicate key 'control' (first at line 10)"]
+
+
+def test_merge_keys_may_be_overridden(tmp_path):
+    p = write(tmp_path, GOOD.split("nodes:")[0] + "nodes:\n"
+              "  - &n1 {name: node1, control: primary1, alternates: [alternate1]}\n"
+              "  - <<: *n1\n    name: node2\n    control: primary2\n    alternates: [alternate2]\n")
+    assert [n.control for n in load_inventory(p).nodes] == ["primary1", "primary2"]
+
+
+def test_a_fifo_does_not_hang_the_check(tmp_path):
+    fifo = tmp_path / "lab.yaml"
+    os.mkfifo(fifo)
+    r = subprocess.run([sys.executable, "-m", "harness.cli", "inventory", "check", str(fifo)],
+                       capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip() == f"{fifo}:1:1: cannot read inventory: not a regular file (a FIFO)"
+
+
+def test_only_regular_files_of_bounded_size_are_read(tmp_path):
+    assert refused(tmp_path) == [f"{tmp_path}:1:1: cannot read inventory: not a regular file (a directory)"]
+    p = write(tmp_path, GOOD + "#" * MAX_INVENTORY_BYTES + "\n")
+    assert refused(p) == [f"{p}:1:1: cannot read inventory: larger than {MAX_INVENTORY_BYTES} bytes "
+                          f"({len(GOOD) + MAX_INVENTORY_BYTES + 1} bytes)"]
+
+
+def test_many_unknown_keys_are_located_in_linear_time_and_capped(tmp_path):
+    n = 40_000
+    p = write(tmp_path, GOOD + "".join(f"k{i}: {i}\n" for i in range(n)))
+    start = time.monotonic()
+    problems = refused(p)
+    elapsed = time.monotonic() - start
+    assert problems[0] == f"{p}:12:1: k0: unknown key"
+    assert problems[MAX_PROBLEMS - 1] == f"{p}:{11 + MAX_PROBLEMS}:1: k{MAX_PROBLEMS - 1}: unknown key"
+    assert problems[MAX_PROBLEMS:] == [f"... and {n - MAX_PROBLEMS} more problems"]
+    assert elapsed < 15, f"{elapsed:.1f} s (a scan per problem took 36 s)"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("''", "the lab name must not be empty"),
+    ("a" * 65, "a lab name has at most 64 characters (this one has 65)"),
+    ("a" * 5000, "a lab name has at most 64 characters (this one has 5000)"),
+    ("lab/../x", "a lab name is letters, digits, '.', '_' and '-', starting with a letter or digit (not 'lab/../x')"),
+    ("'..'", "a lab name is letters, digits, '.', '_' and '-', starting with a letter or digit (not '..')"),
+    ("'my lab'", "a lab name is letters, digits, '.', '_' and '-', starting with a letter or digit (not 'my lab')"),
+])
+def test_bad_lab_names(tmp_path, name, message):
+    p = write(tmp_path, GOOD.replace("lab: t", f"lab: {name}"))
+    assert refused(p) == [f"{p}:1:6: lab: {message}"]
+
+
+def test_every_shipped_inventory_loads():
+    shipped = sorted((REPO / "inventories").glob("*.yaml"))
+    assert len(shipped) >= 4
+    for path in shipped:
+        assert load_inventory(path).name
+
+
+@pytest.mark.parametrize("attr, value, message", [
+    ("MonitorInterval", "true", "Input should be a valid integer, not true"),
+    ("MonitorInterval", "'60'", "Input should be a valid integer"),
+    ("MonitorInterval", "60.0", "Input should be a valid integer"),
+    ("MonitorInterval", "0", "Input should be greater than or equal to 1"),
+    ("OfflineMonitorInterval", "-1", "Input should be greater than or equal to 0"),
+    ("ToleranceLimit", "-1", "Input should be greater than or equal to 0"),
+    ("OnlineTimeout", "0", "Input should be greater than or equal to 1"),
+    ("OfflineTimeout", "false", "Input should be a valid integer, not false"),
+    ("MonitorInterval", str(2**31), f"Input should be less than or equal to {2**31 - 1}"),
+    ("time_scale", ".inf", "Input should be a finite number"),
+    ("time_scale", "-.inf", "Input should be a finite number"),
+    ("time_scale", ".nan", "Input should be a finite number"),
+    ("time_scale", "0", "Input should be greater than or equal to 0.01"),
+    ("time_scale", "-1", "Input should be greater than or equal to 0.01"),
+    ("time_scale", "20000", "Input should be less than or equal to 10000"),
+    ("time_scale", "true", "Input should be a valid number, not true"),
+])
+def test_timing_values_are_strict_and_in_range(tmp_path, attr, value, message):
+    p = write(tmp_path, GOOD + f"timing:\n  {attr}: {value}\n")
+    assert refused(p) == [f"{p}:13:{5 + len(attr)}: timing.{attr}: {message}"]
+
+
+def test_timing_values_in_range_are_taken(tmp_path):
+    p = write(tmp_path, GOOD + "timing:\n  MonitorInterval: 5\n  OfflineMonitorInterval: 0\n  time_scale: 0.5\n")
+    timing = load_inventory(p).inventory.timing
+    assert timing.type_overrides() == {"MonitorInterval": 5, "OfflineMonitorInterval": 0}
+    assert timing.time_scale == 0.5
+
+
+@pytest.mark.parametrize("main_cf, message", [
+    ('"main\\0.cf"', "a path must not contain a NUL byte"),
+    ("x" * 256, "a path component is at most 255 bytes (one has 256)"),
+    ("/".join(["x" * 200] * 25), "a path is at most 4096 bytes (this one has 5024)"),
+    ("''", "an empty path"),
+])
+def test_unusable_main_cf_paths(tmp_path, main_cf, message):
+    p = write(tmp_path, GOOD.replace("main_cf: main.cf", f"main_cf: {main_cf}"))
+    assert refused(p) == [f"{p}:4:12: cluster.main_cf: {message}"]
+
+
+def test_a_main_cf_path_too_long_once_joined_is_reported(tmp_path):
+    p = write(tmp_path, GOOD.replace("main_cf: main.cf", "main_cf: " + "/".join(["x" * 255] * 16)))
+    problems = refused(p)
+    assert len(problems) == 1 and problems[0].startswith(f"{p}:4:12: cluster.main_cf: ")
+
+
+def test_a_main_cf_that_is_a_fifo_a_directory_or_huge(tmp_path):
+    os.mkfifo(tmp_path / "fifo.cf")
+    p = write(tmp_path, GOOD.replace("main_cf: main.cf", "main_cf: fifo.cf"))
+    assert refused(p) == [f"{p}:4:12: cluster.main_cf: {tmp_path / 'fifo.cf'} is not a regular file (a FIFO)"]
+    (tmp_path / "dir.cf").mkdir()
+    p = write(tmp_path, GOOD.replace("main_cf: main.cf", "main_cf: dir.cf"))
+    assert refused(p) == [f"{p}:4:12: cluster.main_cf: {tmp_path / 'dir.cf'} is not a regular file (a directory)"]
+    with open(tmp_path / "huge.cf", "wb") as f:  # sparse
+        f.truncate(MAX_MAIN_CF_BYTES + 1)
+    p = write(tmp_path, GOOD.replace("main_cf: main.cf", "main_cf: huge.cf"))
+    assert refused(p) == [f"{p}:4:12: cluster.main_cf: {tmp_path / 'huge.cf'} is larger than "
+                          f"{MAX_MAIN_CF_BYTES} bytes ({MAX_MAIN_CF_BYTES + 1} bytes)"]
+
+
+def test_a_non_utf8_main_cf_is_reported_through_the_inventory(tmp_path):
+    p = write(tmp_path, GOOD)
+    (tmp_path / "main.cf").write_bytes(SEED_MAIN_CF.read_bytes().replace(b"LDom ldmguest", b"LD\xffom ldmguest"))
+    problems = refused(p)
+    assert problems[0] == f"{p}:4:12: cluster.main_cf: the cluster configuration is invalid:"
+    assert problems[1].startswith(f"  {tmp_path / 'main.cf'}:")
+
+
+@pytest.mark.parametrize("exc", [OSError(5, "Input/output error"),
+                                 UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")])
+def test_a_main_cf_that_cannot_be_read_is_reported_with_its_path(tmp_path, monkeypatch, exc):
+    def unreadable(path):
+        raise exc
+
+    monkeypatch.setattr(inventory, "load", unreadable)
+    p = write(tmp_path, GOOD)
+    problems = refused(p)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{p}:4:12: cluster.main_cf: cannot read {tmp_path / 'main.cf'}: ")
+
+
+def test_each_problem_is_one_line(tmp_path):
+    p = write(tmp_path, GOOD.replace("target: sim", "target: sparc") +
+              'sparc:\n  systems:\n    "bad\\nname": {host: h}\n    "' + "y" * 1000 + '": {host: h}\n')
+    problems = refused(p)
+    assert all("\n" not in line and len(line) < 1100 for line in problems)
+    assert f"{p}:14:5: sparc.systems.'bad\\nname': not a system of main.cf" in problems
+
+
+@pytest.mark.parametrize("text", [
+    b"lab: t\xff\n",
+    ("lab: t\ntiming:\n  MonitorInterval: " + "9" * 5000 + "\n").encode(),
+    ("x: " + "[" * 3000 + "]" * 3000 + "\n").encode(),
+    GOOD.encode() + b"lab: u\n",
+    GOOD.encode().replace(b"main_cf: main.cf", b'main_cf: "a\\0b"'),
+])
+def test_the_cli_exits_2_with_one_line_per_problem(tmp_path, text):
+    p = write_bytes(tmp_path, text)
+    r = subprocess.run([sys.executable, "-m", "harness.cli", "inventory", "check", str(p)],
+                       capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert r.stderr.splitlines() and all(line.startswith(f"{p}:") for line in r.stderr.splitlines())
+
+
+@pytest.mark.parametrize("edit, message", [
+    # hacf accepts these (VCS does not read an agent's attributes); the harness could not judge the lab
+    (("StorageSG @primary1 = { primary1-strsg = 1 }", "StorageSG @primary1 = { nosuch-strsg = 1 }"),
+     "altiores.StorageSG @primary1: 'nosuch-strsg' is not a service group of this cluster"),
+    (("NetworkSG @primary2 = { primary2-nwsg = 0 }", "NetworkSG @primary2 = { primary2-nwsg = 2 }"),
+     "altiores.NetworkSG @primary2: the value of 'primary2-nwsg' is 2; it is 0 (watched) or 1"),
+])
+def test_what_the_harness_reads_of_main_cf_is_checked_with_its_place(tmp_path, edit, message):
+    p = write(tmp_path, GOOD)
+    text = SEED_MAIN_CF.read_text()
+    assert edit[0] in text
+    (tmp_path / "main.cf").write_text(text.replace(edit[0], edit[1]))
+    with pytest.raises(InventoryError) as e:
+        load_inventory(p)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if edit[0] in ln)
+    assert f"{tmp_path / 'main.cf'}:{line}:" in str(e.value) and message in str(e.value), str(e.value)
+
+
+def test_a_cluster_without_a_monitor_or_a_guest_is_refused(tmp_path):
+    p = write(tmp_path, GOOD)
+    text = SEED_MAIN_CF.read_text()
+    start = text.index("        AlternateIO altiores (")
+    end = text.index(")", text.index("NetworkSG @primary2", start)) + 1
+    (tmp_path / "main.cf").write_text(text[:start] + text[end:])  # a group with no resource is valid VCS
+    with pytest.raises(InventoryError) as e:
+        load_inventory(p)
+    assert "the cluster has no AlternateIO resource: there is no monitor to certify" in str(e.value), str(e.value)
