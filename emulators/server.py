@@ -174,7 +174,7 @@ class LabServer:
         text = "".join(f"{k} {w}\n" for k, w in faults) or "no faults in force\n"
         if self.front is not None:
             text += self.front.status_text()
-        return {"rc": 0, "out": text, "err": ""}
+        return {"rc": 0, "out": text, "err": "", "faults": [[k, w] for k, w in faults]}
 
     def _op_stop(self, _request: dict) -> dict:
         self._stop.set()

@@ -11,25 +11,43 @@
     altio-hil lab heal (--all | KIND --where SYSTEM[:OBJECT]) [--lab INVENTORY]
 
 Exit codes (DESIGN.md): 0 every scenario passed, 1 a scenario failed, 2 bad input (nothing was
-injected), 3 infrastructure error (lab unreachable, baseline not reached).
+injected), 3 infrastructure or harness error (lab unreachable, baseline not reached, a test that broke
+for a reason of the harness's own), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); faults are
+healed before either. results.json's `outcome` says the same.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
 
-from harness.faults import FAULT_KINDS, Fault, FaultSpecError
-from harness.inventory import DEFAULT_INVENTORY, REPO_ROOT, InventoryError, Lab, load_inventory
-from harness.targets.base import BadLabInput, InfrastructureError
+
+def _exit_quietly(signum, frame):  # Ctrl-C while the command starts: nothing is done yet to undo
+    os._exit(128 + signum)
+
+
+try:  # only the main thread may set handlers; a library import from elsewhere keeps pytest's
+    _previous_sigint = signal.signal(signal.SIGINT, _exit_quietly)
+except ValueError:
+    _previous_sigint = None
+
+from harness.faults import FAULT_KINDS, Fault, FaultSpecError  # noqa: E402
+from harness.inventory import DEFAULT_INVENTORY, REPO_ROOT, InventoryError, Lab, load_inventory  # noqa: E402
+from harness.targets.base import BadLabInput, InfrastructureError  # noqa: E402
+
+if _previous_sigint is not None:
+    signal.signal(signal.SIGINT, _previous_sigint)
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_INFRA = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM (as a shell reports them)
 SUITES = {
     "matrix": "test_failover_matrix.py",
     "combo": "test_combined_faults.py",
@@ -40,6 +58,25 @@ SUITES = {
 
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on bad usage already; keep its message but name the command."""
+
+
+MAX_WORKERS = 64
+MAX_SEED = 2**63 - 1
+
+
+def _bounded_int(option: str, low: int, high: int):
+    """An argparse type: an integer in [low, high] (argparse turns the ValueError into exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 10) if len(text) <= 20 else None
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{option} takes an integer from {low} to {high}, not '{text[:40]}'")
+        return value
+
+    return parse
 
 
 def _lab_arg(p: argparse.ArgumentParser) -> None:
@@ -54,8 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     _lab_arg(run)
     run.add_argument("--target", choices=("sim", "kvm", "sparc"), help="override the inventory's target")
     run.add_argument("--monitor", default="alternateio", choices=("alternateio", "legacy-primary-only"))
-    run.add_argument("-n", dest="workers", type=int, default=1, help="parallel workers (pytest-xdist)")
-    run.add_argument("--seed", type=int, default=None, help="seed of the randomized schedule (default: random)")
+    run.add_argument("-n", dest="workers", type=_bounded_int("-n", 1, MAX_WORKERS), default=1,
+                     help=f"parallel workers (pytest-xdist), 1 to {MAX_WORKERS}")
+    run.add_argument("--seed", type=_bounded_int("--seed", 0, MAX_SEED), default=None,
+                     help="seed of the randomized schedule, 0 to 2**63-1 (default: random)")
     run.add_argument("--report", default=str(REPO_ROOT / "reports" / "latest"), help="report directory")
     run.add_argument("--suite", action="append", choices=sorted(SUITES), help="run only these suites")
     run.add_argument("--no-html", action="store_true", help="skip rendering the Allure HTML report")
@@ -138,12 +177,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"altio-hil: a {target} lab is driven by one process; -n ignored")
         args.workers = 1
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
-    report = Path(args.report).resolve()
-    for stale in ("allure-results", "html", "timelines"):
-        shutil.rmtree(report / stale, ignore_errors=True)
-    for stale in ("results.json", "junit.xml"):
-        (report / stale).unlink(missing_ok=True)
-    report.mkdir(parents=True, exist_ok=True)
+    report = claim_report_dir(args.report)  # BadLabInput (exit 2): nothing started, nothing deleted
     suites_dir = REPO_ROOT / "suites"
     files = [str(suites_dir / SUITES[s]) for s in (args.suite or SUITES)]
 
@@ -166,33 +200,46 @@ def cmd_run(args: argparse.Namespace) -> int:
     pytest_args += ["-n", str(args.workers)] if args.workers > 1 else ["-p", "no:xdist"]
     os.environ["ALTIO_HIL_PROGRESS"] = "1"
     wall0 = time.perf_counter()
-    rc = pytest.main(pytest_args)
+    with _sigterm_interrupts():
+        rc = pytest.main(pytest_args)
     wall = time.perf_counter() - wall0
 
-    from harness.plugin import REFUSAL
+    from harness.plugin import REFUSAL, TERMINATED
 
     if REFUSAL:
         return int(REFUSAL["code"])  # the lab was refused before any test ran (the reason is printed above)
-    if rc == pytest.ExitCode.INTERRUPTED:
-        raise KeyboardInterrupt  # pytest caught Ctrl-C; the fixtures' teardown healed what was injected
     results_path = report / "results.json"
-    if not results_path.exists():
+    try:
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        if TERMINATED or rc == pytest.ExitCode.INTERRUPTED:  # stopped before its session started
+            _err("altio-hil: terminated (SIGTERM)" if TERMINATED else "altio-hil: interrupted")
+            return EXIT_TERMINATED if TERMINATED else EXIT_INTERRUPTED
         _err(f"altio-hil: the run produced no results (pytest exit {rc})")
         return EXIT_INFRA if rc not in (pytest.ExitCode.USAGE_ERROR,) else EXIT_BAD_INPUT
-    results = json.loads(results_path.read_text())
+    outcome = results["outcome"]
     scenarios = results["scenarios"]
     matrix = reporting.matrix(scenarios)
     print()
     print(reporting.render_matrix_text(matrix))
+    if outcome == "interrupted":
+        why = "terminated (SIGTERM)" if TERMINATED else "interrupted"
+        _err(f"altio-hil: {why} after {len(scenarios)} scenario(s); injected faults were healed; "
+             f"results.json says outcome \"interrupted\": {results_path}")
+        return EXIT_TERMINATED if TERMINATED else EXIT_INTERRUPTED
+    for e in results.get("harness_errors", []):
+        _err(f"altio-hil: harness error (not a verdict on the monitor) in {e['test']}: {e['error']}")
     clock = sum(s["clock_s"] for s in scenarios)
     print(f"{len(scenarios)} scenarios, {sum(s['verdict'] == 'pass' for s in scenarios)} passed, "
           f"{sum(s['verdict'] == 'fail' for s in scenarios)} failed, "
           f"{sum(s['verdict'] == 'error' for s in scenarios)} errors; "
           f"{wall:.1f} s wall, {clock:.0f} s on the lab's clock")
+    print(f"outcome: {outcome}")
     run_info = {"lab": lab.name, "target": target, "monitor": args.monitor, "seed": seed,
-                "wall_s": round(wall, 2), "clock_s": round(clock, 1), "workers": args.workers}
+                "wall_s": round(wall, 2), "clock_s": round(clock, 1), "workers": args.workers,
+                "outcome": outcome, "harness_errors": results.get("harness_errors", [])}
     environment = {"lab": lab.name, "inventory": str(lab.path), "target": target, "monitor": args.monitor,
-                   "seed": str(seed), "python": sys.version.split()[0], "altio-hil": _version()}
+                   "seed": str(seed), "outcome": outcome, "python": sys.version.split()[0], "altio-hil": _version()}
     agent = results.get("agent")
     if agent:  # the build installed on the lab, identified by checksums
         print(f"agent on the lab: {agent['monitor']} (sha256 of its files recorded in results.json)")
@@ -212,11 +259,77 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"summary: {report / 'summary.html'}")
     print(f"results: {results_path}")
 
-    if any(s["verdict"] == "error" for s in scenarios):
-        return EXIT_INFRA
-    if any(s["verdict"] == "fail" for s in scenarios) or rc != 0:
-        return EXIT_FAIL
-    return EXIT_OK
+    return {"passed": EXIT_OK, "failed": EXIT_FAIL}.get(outcome, EXIT_INFRA)
+
+
+REPORT_MARK = ".altio-hil-report"  # a directory `run` wrote: its stale outputs may be replaced
+_REPORT_OUTPUTS = ("allure-results", "html", "timelines", "results.json", "junit.xml", "summary.html")
+_REPORT_LOCKS: list = []  # the lock of the report directory, held until the process ends
+
+
+def claim_report_dir(given: str) -> Path:
+    """The report directory, checked and locked for this run, with the previous run's outputs removed.
+
+    Refused (BadLabInput, exit 2, nothing deleted): an empty path, a path under /proc, /sys or /dev,
+    something that is not a directory, a directory whose results.json is not a file, a directory
+    of someone else's files (not written by `run`, not empty) that holds names `run` would replace,
+    and a directory another run is writing to (two runs would delete each other's results)."""
+    import fcntl
+
+    if not given.strip():
+        raise BadLabInput("--report is empty; give the report directory (e.g. reports/latest)")
+    if "\0" in given:
+        raise BadLabInput("--report contains a NUL byte")
+    report = Path(given).expanduser().resolve()
+    if any(report == Path(p) or Path(p) in report.parents for p in ("/proc", "/sys", "/dev")):
+        raise BadLabInput(f"--report {report}: not a place for a report (a kernel or device file system)")
+    if report.exists() and not report.is_dir():
+        raise BadLabInput(f"--report {report} exists and is not a directory")
+    for name in ("results.json", "junit.xml"):
+        if (report / name).exists() and not (report / name).is_file():
+            raise BadLabInput(f"--report {report}: {name} there is not a file; give another directory")
+    ours = (report / REPORT_MARK).is_file() or (report / "results.json").is_file()
+    clashes = [n for n in _REPORT_OUTPUTS if (report / n).exists()]
+    if report.is_dir() and clashes and not ours:
+        raise BadLabInput(f"--report {report} holds {', '.join(clashes)} that no altio-hil run wrote; "
+                          "give an empty or new directory")
+    try:
+        report.mkdir(parents=True, exist_ok=True)
+        fd = os.open(report / REPORT_MARK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise BadLabInput(f"--report {report}: cannot write there ({exc.strerror})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise BadLabInput(f"--report {report} is being written by another run; give another directory") from None
+    _REPORT_LOCKS.append(fd)
+    for stale in ("allure-results", "html", "timelines"):
+        shutil.rmtree(report / stale, ignore_errors=True)
+    for stale in ("results.json", "junit.xml", "summary.html"):
+        (report / stale).unlink(missing_ok=True)
+    return report
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    """SIGTERM (a cancelled CI job) stops the run as Ctrl-C does: the fixtures' teardown heals what was
+    injected. Further SIGTERMs are ignored so that the heal finishes."""
+    from harness.plugin import TERMINATED
+
+    TERMINATED.clear()
+
+    def on_sigterm(signum, frame):
+        if TERMINATED:
+            return
+        TERMINATED.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _version() -> str:
@@ -409,8 +522,10 @@ def main(argv: list[str] | None = None) -> int:
         _err(f"altio-hil: infrastructure error: {exc}")
         return EXIT_INFRA
     except KeyboardInterrupt:
-        _err("altio-hil: interrupted; injected faults were healed")
-        return 130
+        from harness.plugin import TERMINATED
+
+        _err("altio-hil: terminated (SIGTERM)" if TERMINATED else "altio-hil: interrupted")
+        return EXIT_TERMINATED if TERMINATED else EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

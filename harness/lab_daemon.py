@@ -434,9 +434,21 @@ class LabDaemon:
         return env
 
     def exec(self, system: str, argv: list[str]) -> int:
+        """Run a command as if logged in on `system`. One argument is a command line for the system's
+        shell, as ssh runs it (`lab exec -- 'hastatus -sum | grep ldomsg'`); a command that cannot
+        run exits as a shell says it: 127 not found, 126 not executable."""
         if not self.is_up():
             raise self._not_up()
-        return subprocess.call(argv, env=self.env(system))
+        if len(argv) == 1 and any(c.isspace() or c in "|&;<>()$`\\\"'*?[]#~=%" for c in argv[0]):
+            argv = ["/bin/sh", "-c", argv[0]]
+        try:
+            return subprocess.call(argv, env=self.env(system))
+        except FileNotFoundError:
+            print(f"{argv[0]}: command not found", file=sys.stderr)
+            return 127
+        except (PermissionError, IsADirectoryError, OSError) as exc:
+            print(f"{argv[0]}: cannot execute: {exc.strerror or exc}", file=sys.stderr)
+            return 126
 
     def shell(self, system: str) -> int:
         if not self.is_up():
@@ -449,9 +461,25 @@ class LabDaemon:
               "ldm, hastatus, hagrp, hares, hasys, haconf, zpool, dladm answer here. `exit` leaves.")
         return subprocess.call(args, env=env)
 
+    def reconcile(self) -> tuple[list[Fault], list[Fault]]:
+        """Make the ledger list exactly the faults in force in the lab, and say what changed: (listed
+        though not in force, dropped; in force though not listed, recorded). A `lab fault` or
+        `lab heal` killed between its ledger and its lab leaves one of those; every command that
+        reaches the daemon puts it right first."""
+        reply = self.ask({"op": "status"})
+        start_id = self.ask({"op": "ping"}).get("start_id")
+        in_force = {Fault(k, w) for k, w in reply.get("faults", [])}
+        listed = set(self.ledger.entries())
+        for f in listed - in_force:
+            self.ledger.drop(f)
+        for f in in_force - listed:
+            self.ledger.record(f, start_id)
+        return sorted(listed - in_force), sorted(in_force - listed)
+
     def fault(self, fault: Fault) -> dict:
         """Ledger first, in the lab's normal form (`primary1 ` and a node name are written as the
         lab writes them), then the lab."""
+        self.reconcile()
         start_id = self.ask({"op": "ping"}).get("start_id")
         resolved = self.ask({"op": "resolve", "kind": fault.kind, "where": fault.where})
         if resolved.get("rc") != 0:
@@ -464,6 +492,7 @@ class LabDaemon:
         return reply
 
     def heal(self, fault: Fault | None) -> dict:
+        self.reconcile()
         if fault is None:
             reply = self.ask({"op": "heal", "all": True})
             if reply.get("rc") == 0:
@@ -478,6 +507,7 @@ class LabDaemon:
         return reply
 
     def status(self) -> dict:
+        self.reconcile()
         return self.ask({"op": "status"})
 
 

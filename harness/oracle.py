@@ -66,6 +66,39 @@ def _as_int(v: object) -> int:
         return 0
 
 
+def topology_problems(config: Config, main_cf: str) -> list[str]:
+    """What keeps the harness from reading a guest's topology out of a valid main.cf, as
+    `file:line:col: message` (the places VCS itself does not check: hacf accepts a StorageSG key
+    that names no group, the agent would then answer UNKNOWN forever)."""
+    def at(loc) -> str:
+        return f"{loc.file}:{loc.line}:{loc.col}" if loc is not None else f"{main_cf}:1:1"
+
+    aio = config.resources_of_type("AlternateIO")
+    ldom = config.resources_of_type("LDom")
+    problems = []
+    if not aio:
+        problems.append(f"{main_cf}:1:1: the cluster has no AlternateIO resource: there is no monitor to certify")
+    if not ldom:
+        problems.append(f"{main_cf}:1:1: the cluster has no LDom resource: there is no guest to watch")
+    for _group, res in aio:
+        for attr in ("StorageSG", "NetworkSG"):
+            av = res.attributes.get(attr)
+            if av is None:
+                continue
+            values = [(None, av.value, av.loc)] + [(s, v, av.localized_locs.get(s, av.loc))
+                                                   for s, v in av.localized.items()]
+            for system, value, loc in values:
+                for key, count in (value.items() if isinstance(value, dict) else []):
+                    where = f" @{system}" if system else ""
+                    if str(key) not in config.groups:
+                        problems.append(f"{at(loc)}: {res.name}.{attr}{where}: '{key}' is not a service group "
+                                        f"of this cluster (groups: {', '.join(sorted(config.groups))})")
+                    if str(count) not in ("0", "1"):
+                        problems.append(f"{at(loc)}: {res.name}.{attr}{where}: the value of '{key}' is "
+                                        f"{count}; it is 0 (watched) or 1 (brought online by AlternateIO)")
+    return problems
+
+
 class Topology:
     """Read-only questions about a lab's cluster configuration and node layout."""
 

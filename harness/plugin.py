@@ -72,8 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = int(os.environ.get("ALTIO_HIL_SEED") or random.SystemRandom().randrange(1, 2**31))
     config._altio_seed = seed  # type: ignore[attr-defined]
     # module state survives between sessions of one process (pytest.main twice, pytester in-process)
-    _CONTROLLER_RESULTS.clear()
-    REFUSAL.clear()
+    for state in (_CONTROLLER_RESULTS, _HARNESS_ERRORS, _COLLECTION_ERRORS, _FAILED_TESTS, REFUSAL):
+        state.clear()
     _PROGRESS.update(done=0, total=None, worker=hasattr(config, "workerinput"))
     if _asked_for(config) and getattr(config.option, "dist", "no") != "no":
         try:
@@ -165,6 +165,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     if hasattr(config, "workerinput"):
         return  # the controller does it once
+    if config.getoption("--altio-report"):
+        # until the session ends, the results say "interrupted": a run killed (SIGKILL, power cut)
+        # before its end leaves that behind, never a partial list that reads as green
+        _write_results(config, [], "interrupted", [])
     lab = load_lab(config)
     kind = target_kind(config, lab)
     if kind != "sim":
@@ -404,15 +408,48 @@ def altio_record(request: pytest.FixtureRequest):
 
 # -- collecting results ------------------------------------------------------------------------------------
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Tell a harness failure from a verdict: a test that broke on anything but an assertion or an
+    explicit `pytest.fail` (an exception in a fixture, a report that cannot be written, ...) says
+    nothing about the monitor. It is marked here and counted apart (results.json `harness_errors`)."""
+    outcome = yield
+    report = outcome.get_result()
+    exc = call.excinfo
+    if report.failed and exc is not None and not exc.errisinstance((AssertionError, pytest.fail.Exception)):
+        entry = exc.traceback[-1] if exc.traceback else None
+        where = f" ({Path(str(entry.path)).name}:{entry.lineno + 1})" if entry is not None else ""
+        report.user_properties.append(("altio_harness_error", f"{exc.typename}: {exc.value}{where}"[:2000]))
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    """A suite that cannot be collected (a lab its fixtures cannot read) is a harness error, not an
+    interruption: keep its cause for results.json and the terminal."""
+    if report.failed:
+        lines = [ln[1:].strip() for ln in report.longreprtext.splitlines() if ln.startswith("E ")]
+        _COLLECTION_ERRORS.append({"test": report.nodeid or "collection",
+                                   "error": ("; ".join(lines) or report.longreprtext.strip()[-500:])[:2000]})
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for key, value in report.user_properties:
         if key == "altio_result" and report.when == "call":
             _CONTROLLER_RESULTS.append(json.loads(value))
+        if key == "altio_harness_error":
+            _HARNESS_ERRORS.append({"test": report.nodeid, "error": value})
+    if report.failed:
+        _FAILED_TESTS.add(report.nodeid)
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         _progress(report)
 
 
 _CONTROLLER_RESULTS: list[dict] = []
+_HARNESS_ERRORS: list[dict] = []
+_COLLECTION_ERRORS: list[dict] = []
+_FAILED_TESTS: set[str] = set()
+# set by `altio-hil run` when a SIGTERM stopped the session (a cancelled CI job): the run is
+# interrupted (exit 143), its faults healed by the fixtures' teardown as for Ctrl-C
+TERMINATED: list[int] = []
 _PROGRESS: dict = {"done": 0, "total": None, "worker": False}
 
 
@@ -445,24 +482,55 @@ def pytest_xdist_node_collection_finished(node, ids) -> None:
     _PROGRESS["total"] = len(ids)
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    out = config.getoption("--altio-report")
-    if not out or hasattr(config, "workerinput"):
-        return
+def run_outcome(exitstatus: int, scenarios: list[dict]) -> tuple[str, list[dict]]:
+    """The session's outcome for results.json, and its harness errors (collection errors first)."""
+    from harness.reporting import outcome_of
+
+    errors = _COLLECTION_ERRORS + _HARNESS_ERRORS
+    if REFUSAL:
+        errors = [{"test": "session", "error": REFUSAL["reason"]}, *errors]
+    if TERMINATED or (exitstatus == pytest.ExitCode.INTERRUPTED and not errors):
+        return "interrupted", errors
+    if exitstatus in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        errors = errors or [{"test": "session", "error": f"pytest exit {int(exitstatus)}"}]
+    elif exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        errors = errors or [{"test": "session", "error": "no test was collected: nothing was certified"}]
+    harness_failed = {e["test"] for e in _HARNESS_ERRORS}
+    verdict_failed = len([t for t in _FAILED_TESTS if t not in harness_failed])
+    return outcome_of(scenarios, errors, verdict_failed), errors
+
+
+def _write_results(config: pytest.Config, scenarios: list[dict], outcome: str, errors: list[dict]) -> None:
     from harness.reporting import write_results
 
     lab = load_lab(config)
-    directory = Path(out)
+    directory = Path(config.getoption("--altio-report"))
     directory.mkdir(parents=True, exist_ok=True)
-    scenarios = sorted(_CONTROLLER_RESULTS, key=lambda r: r["id"])
-    extra = {}
+    extra: dict = {"harness_errors": errors}
     shared = config.stash.get(SHARED_TARGET, None)
     if shared is not None and getattr(shared, "identity", None):
         # the monitor under test as installed on the lab: its build and each file's sha256, per system
         extra["agent"] = {"monitor": shared.installed_monitor, "files": shared.identity}
     write_results(directory / "results.json", lab=lab.name, target=target_kind(config, lab),
-                  monitor=config.getoption("--monitor"), seed=_seed(config), scenarios=scenarios, extra=extra)
+                  monitor=config.getoption("--monitor"), seed=_seed(config), scenarios=scenarios, extra=extra,
+                  outcome=outcome)
+
+
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file: it carries the outcome too
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if not config.getoption("--altio-report") or hasattr(config, "workerinput"):
+        return
+    scenarios = sorted(_CONTROLLER_RESULTS, key=lambda r: r["id"])
+    outcome, errors = run_outcome(exitstatus, scenarios)
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is not None:
+        xml.add_global_property("altio_outcome", outcome)
+        for e in errors:
+            xml.add_global_property("altio_harness_error", f"{e['test']}: {e['error']}")
+    _write_results(config, scenarios, outcome, errors)
 
 
 

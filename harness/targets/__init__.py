@@ -7,10 +7,9 @@ session by the plugin, which holds the lab (a sparc lab's lease; a kvm lab it st
 
 from __future__ import annotations
 
-import os
-
 from harness.faults import Fault, FaultLedger
 from harness.inventory import Lab
+from harness.processes import pid_alive
 from harness.targets.base import BadLabInput, InfrastructureError, Target
 
 
@@ -42,16 +41,6 @@ def open_target(lab: Lab, kind: str, monitor: str, seed: int, **options) -> Targ
                               "(sim and sparc are); see the README's status")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def heal_leftovers(lab: Lab, kind: str, ledger: FaultLedger | None = None, **options) -> list[Fault]:
     """Heal the faults an earlier, killed run left in force on this lab, for every kind of target.
 
@@ -73,7 +62,7 @@ def heal_leftovers(lab: Lab, kind: str, ledger: FaultLedger | None = None, **opt
     for entry in ledger._read():
         fault = Fault(entry["kind"], entry["where"])
         pid = int(entry.get("pid", 0))
-        if kind == "sim" and not _alive(pid):
+        if kind == "sim" and not pid_alive(pid):
             ledger.drop(fault, pid=entry.get("pid"))
             healed.append(fault)
     return healed

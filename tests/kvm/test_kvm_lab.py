@@ -174,6 +174,14 @@ def test_a_killed_daemons_vms_and_servers_are_cleaned_by_the_next_lab_up():
         assert lab_vms(lab) == {} and path_servers(cli.runtime) == []
 
 
+def _daemon_log(cli) -> str:
+    """The lab daemon's log and the tail of each VM's console: why a lab misbehaved, in the failure."""
+    out = []
+    for path in sorted(cli.runtime.glob("*/daemon.log")) + sorted(cli.runtime.glob("*/vms/*.console")):
+        out.append(f"--- {path.name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-15:]))
+    return "\n".join(out)
+
+
 def _run_rows(cli, report: Path, monitor: str, rows: str) -> dict:
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "suites/test_failover_matrix.py", "--lab", str(cli.inventory),
@@ -191,8 +199,8 @@ def test_smoke_on_node1_passes_and_nothing_is_left_running(tmp_path):
         rows = "node1 and (S3 or S4 or N2 or N4 or D2 or D3)"
         by_id, done = _run_rows(cli, tmp_path / "rep", "alternateio", rows)
         assert done.returncode == 0, done.stdout[-3000:]
-        assert len(by_id) == 6 and all(r["verdict"] == "pass" for r in by_id.values()), {
-            sid: (r["verdict"], r["problems"]) for sid, r in by_id.items()}
+        assert len(by_id) == 6 and all(r["verdict"] == "pass" for r in by_id.values()), ({
+            sid: (r["verdict"], r["problems"]) for sid, r in by_id.items()}, _daemon_log(cli))
         for sid, r in by_id.items():
             if sid.startswith(("S", "N")) and r["expected"]["failover"] is False:
                 assert r["guest_io_outages"] == [], (sid, r["guest_io_outages"])
@@ -204,8 +212,8 @@ def test_legacy_monitor_moves_the_guest_and_stops_its_io_on_s2_n2(tmp_path):
         by_id, done = _run_rows(cli, tmp_path / "rep", "legacy-primary-only", "node1 and (S2 or N2 or S3)")
         assert done.returncode == 1, done.stdout[-3000:]
         verdicts = {sid.split("[")[0]: r["verdict"] for sid, r in by_id.items()}
-        assert verdicts == {"S2": "fail", "N2": "fail", "S3": "pass"}, {
-            sid: (r["verdict"], r["problems"]) for sid, r in by_id.items()}
+        assert verdicts == {"S2": "fail", "N2": "fail", "S3": "pass"}, ({
+            sid: (r["verdict"], r["problems"]) for sid, r in by_id.items()}, _daemon_log(cli))
         for sid, r in by_id.items():
             if sid.startswith(("S2", "N2")):
                 assert r["observed"]["failover"] is True

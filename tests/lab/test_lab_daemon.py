@@ -21,6 +21,7 @@ from live_lab import (
     wait_for,
 )
 
+from emulators.shim import request
 from harness.parsers import parse_dladm_show_phys, parse_hastatus_sum, parse_ldm_list_p
 
 
@@ -151,3 +152,39 @@ def test_heal_repairs_what_a_killed_lab_fault_left_behind(tmp_path):
 
 def _link_state(cli: LabCli, system: str, link: str) -> str:
     return {p.link: p.state for p in parse_dladm_show_phys(cli.shim_out(system, "dladm", "show-phys"))}[link]
+
+
+def test_every_command_puts_the_ledger_right_first(tmp_path):
+    """Nothing listed that is not in force, nothing in force that is not listed, after any command
+    that reaches the daemon: a `lab fault` killed between its ledger and its lab, or a fault that
+    reached the lab without the ledger (a client of the socket), is put right by the next `lab status`."""
+    with running_lab(fast_inventory(tmp_path)) as cli:
+        assert _killed_fault_cli(cli, "nic_pull", "alternate1:nxge4", "before-send").returncode == -signal.SIGKILL
+        assert [(e["kind"], e["where"]) for e in _ledger(cli)] == [("nic_pull", "alternate1:nxge4")]
+        assert "no faults in force" in cli.lab("status").stdout
+        assert _ledger(cli) == []
+
+        reply = request(cli.socket(), {"op": "fault", "kind": "nic_pull", "where": "alternate1:nxge4"})
+        assert reply["rc"] == 0 and _ledger(cli) == []
+        assert "nic_pull alternate1:nxge4" in cli.lab("status").stdout
+        assert [(e["kind"], e["where"]) for e in _ledger(cli)] == [("nic_pull", "alternate1:nxge4")]
+        heal = cli.lab("heal", "--all")
+        assert heal.returncode == 0 and _ledger(cli) == []
+        assert _link_state(cli, "alternate1", "nxge4") == "up"
+
+
+def test_lab_exec_answers_as_a_shell_does(tmp_path):
+    """127 for a command that does not exist, 126 for one that cannot run, and one argument is a
+    command line for the system's shell, as ssh runs it."""
+    script = tmp_path / "not-executable"
+    script.write_text("echo hi\n")
+    with running_lab(fast_inventory(tmp_path)) as cli:
+        missing = cli.exec("primary1", "nosuchcmd-altio")
+        assert missing.returncode == 127 and "command not found" in missing.stderr
+        assert "Traceback" not in missing.stderr
+        cannot = cli.exec("primary1", str(script))
+        assert cannot.returncode == 126 and "Traceback" not in cannot.stderr, cannot.stderr
+        line = cli.exec("primary1", "hastatus -sum | grep ldomsg")
+        assert line.returncode == 0, line.stderr
+        rows = line.stdout.splitlines()
+        assert rows and all("ldomsg" in r for r in rows) and any("primary1" in r for r in rows)

@@ -139,13 +139,13 @@ def test_each_lab_has_its_own_private_directory_by_its_exact_name(tmp_path, monk
         monkeypatch.setenv("ALTIO_HIL_RUNTIME", str(runtime))
         monkeypatch.setenv("ALTIO_HIL_STATE", str(state))
         a = LabDaemon(load_inventory(_named_inventory(tmp_path, "a_b", "one.yaml")))
-        b = LabDaemon(load_inventory(_named_inventory(tmp_path, "a/b", "two.yaml")))
+        b = LabDaemon(load_inventory(_named_inventory(tmp_path, "a.b", "two.yaml")))
         assert a.socket != b.socket and a.socket.parent != b.socket.parent
         for daemon in (a, b):
             st = os.lstat(daemon.socket.parent)
             assert daemon.socket.parent.parent == runtime
             assert stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o700
-            assert daemon.socket.parent.name.startswith("a_b-")
+            assert daemon.socket.parent.name.startswith(daemon.lab.name + "-")
 
 
 # -- files never written through a symlink ----------------------------------------------------------------
@@ -350,3 +350,64 @@ def test_sigterm_stops_a_daemon_cleanly(tmp_path):
         assert cli.lab("status").returncode == 3
         assert cli.lab("down").stdout.strip().endswith("is not up")
 
+
+
+# -- fuzzing the socket: mutated real requests ---------------------------------------------------------------
+
+VALID_REQUESTS = [
+    {"op": "ping"}, {"op": "ready"}, {"op": "status"}, {"op": "observe", "since": 0},
+    {"op": "exec", "system": "primary1", "argv": ["hagrp", "-state", "ldomsg"]},
+    {"op": "exec", "system": "alternate1", "argv": ["ldm", "list", "-p"]},
+    {"op": "resolve", "kind": "nic_pull", "where": "alternate1:nxge4"},
+    {"op": "fault", "kind": "nic_pull", "where": "alternate1:nxge4"},
+    {"op": "heal", "kind": "nic_pull", "where": "alternate1:nxge4"},
+    {"op": "heal", "all": True},
+]
+JUNK = [None, True, 0, -1, 2**70, 1.5, "", "x" * 300, [], [1, "a"], {}, {"op": "ping"}, "\udcff", "primary1 "]
+
+
+def _mutations(rng):
+    """Requests the way clients get them wrong: a field dropped, retyped or added, bytes cut,
+    flipped or not UTF-8, a line twice, values of every JSON type."""
+    while True:
+        request = dict(rng.choice(VALID_REQUESTS))
+        how = rng.randrange(8)
+        if how == 0 and len(request) > 1:
+            request.pop(rng.choice([k for k in request if k != "op"]))
+        elif how == 1:
+            request[rng.choice(list(request))] = rng.choice(JUNK)
+        elif how == 2:
+            request[rng.choice(["argv", "system", "kind", "where", "all", "since", "extra"])] = rng.choice(JUNK)
+        line = json.dumps(request, ensure_ascii=rng.random() < 0.5).encode("utf-8", "surrogateescape")
+        if how == 3:
+            line = line[:rng.randrange(len(line))]
+        elif how == 4:
+            i = rng.randrange(len(line))
+            line = line[:i] + bytes([rng.randrange(256)]) + line[i + 1:]
+        elif how == 5:
+            line = line + b"\n" + line
+        elif how == 6:
+            line = b"\xff\xfe" + line
+        yield line + (b"\n" if rng.random() < 0.9 else b"")
+
+
+def test_mutated_requests_always_get_an_answer_and_leave_the_daemon_well(tmp_path):
+    import random
+
+    rng = random.Random(20261126)
+    with running_lab(fast_inventory(tmp_path)) as cli:
+        sock = cli.socket()
+        tried = 0
+        for line in _mutations(rng):
+            reply = _raw(sock, line, shut=not line.endswith(b"\n"))
+            assert isinstance(reply, dict) and isinstance(reply.get("rc"), int), (line[:120], reply)
+            assert isinstance(reply.get("out"), str) and isinstance(reply.get("err"), str), (line[:120], reply)
+            assert "Traceback" not in reply["err"], (line[:120], reply["err"][-500:])
+            tried += 1
+            if tried >= 300:
+                break
+        assert _raw(sock, b'{"op": "heal", "all": true}\n')["rc"] == 0
+        assert "no faults in force" in cli.lab("status").stdout
+        assert "ONLINE" in cli.out("primary1", "hagrp", "-state", "ldomsg", "-sys", "primary1")
+        log = (cli.lab_dir() / "daemon.log").read_text()
+        assert "Traceback" not in log, log[-3000:]  # no request reached the daemon's last-resort handler

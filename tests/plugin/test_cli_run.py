@@ -212,7 +212,9 @@ def test_ctrl_c_stops_the_run_heals_and_exits_130(tmp_path, altio_env):
     finally:
         proc.kill()
     assert proc.returncode == 130, (out, err)
-    assert "altio-hil: interrupted; injected faults were healed" in err
+    assert re.search(r"altio-hil: interrupted after \d+ scenario\(s\); injected faults were healed", err), err
+    assert json.loads((report / "results.json").read_text())["outcome"] == "interrupted"
+    assert 'name="altio_outcome" value="interrupted"' in (report / "junit.xml").read_text()
     done = [line for line in err.splitlines() if PROGRESS.match(line)]
     assert len(done) < 25, "the run went on after Ctrl-C"
     assert altio_env.ledger() == []

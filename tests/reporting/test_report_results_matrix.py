@@ -12,6 +12,7 @@ from harness.reporting import (
     ReportError,
     ResultsError,
     matrix,
+    outcome_of,
     render_matrix_html,
     render_matrix_text,
     validate_results,
@@ -43,7 +44,8 @@ def scenario(sid="S2-primary1-stgsg", row="S2", node="primary1", group="stgsg", 
 
 
 def run_doc(*scenarios) -> dict:
-    return {"lab": "seed", "target": "sim", "monitor": "alternateio", "seed": 7, "scenarios": list(scenarios)}
+    return {"lab": "seed", "target": "sim", "monitor": "alternateio", "seed": 7, "outcome": "passed",
+            "scenarios": list(scenarios)}
 
 
 # --- results.json ----------------------------------------------------------------------------------------
@@ -54,12 +56,28 @@ def test_write_results_follows_the_contract_and_keeps_extra_keys(tmp_path):
     sc = scenario(timeline_svg=tmp_path / "t.svg")
     write_results(path, "seed", "sim", "alternateio", 7, [sc])
     doc = json.loads(path.read_text())
-    assert list(doc) == ["lab", "target", "monitor", "seed", "scenarios"]
+    assert list(doc) == ["lab", "target", "monitor", "seed", "outcome", "scenarios"]
+    assert doc["outcome"] == "passed"
     assert doc["seed"] == 7 and doc["scenarios"][0]["row"] == "S2" and doc["scenarios"][0]["group"] == "stgsg"
     assert doc["scenarios"][0]["timeline_svg"] == str(tmp_path / "t.svg")
     model = validate_results(doc)
     assert model.scenarios[0].verdict == "pass" and model.scenarios[0].failover_s is None
     assert not list(path.parent.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("verdicts, errors, outcome", [
+    (["pass", "pass"], [], "passed"),
+    (["pass", "fail"], [], "failed"),
+    (["fail", "error"], [], "error"),
+    (["pass"], [{"test": "t", "error": "UnicodeDecodeError: ..."}], "error"),
+    ([], [], "passed"),
+])
+def test_the_outcome_of_a_finished_run_puts_errors_before_failures(tmp_path, verdicts, errors, outcome):
+    scenarios = [scenario(id=f"S{i}", verdict=v) for i, v in enumerate(verdicts)]
+    assert outcome_of(scenarios, errors) == outcome
+    write_results(tmp_path / "r.json", "seed", "sim", "alternateio", 1, scenarios)
+    if not errors:
+        assert json.loads((tmp_path / "r.json").read_text())["outcome"] == outcome
 
 
 def test_timeline_objects_are_written_as_event_lists(tmp_path):
@@ -78,6 +96,8 @@ def test_timeline_objects_are_written_as_event_lists(tmp_path):
         (lambda d: d["scenarios"][0].update(verdict="passed"), "scenarios[0].verdict"),
         (lambda d: d["scenarios"][0].pop("wall_s"), "scenarios[0].wall_s"),
         (lambda d: d["scenarios"][0].update(clock="cpu"), "scenarios[0].clock"),
+        (lambda d: d.update(outcome="green"), "outcome"),
+        (lambda d: d.pop("outcome"), "outcome"),
         (lambda d: d["scenarios"][0].update(detect_s="61"), "scenarios[0].detect_s"),
         (lambda d: d["scenarios"][0].update(clock_s=-1.0), "scenarios[0].clock_s"),
         (lambda d: d["scenarios"][0]["faults"][0].update(where="primary1 : x"), "scenarios[0].faults[0].where"),
@@ -281,3 +301,17 @@ def test_main_cf_in_reports_has_its_user_password_hashes_redacted():
     assert "GlqLqwQ" not in out and "h4sh" not in out and "tricks" not in out
     assert "UserNames = { admin = <redacted>, ops = <redacted> }" in out
     assert "Administrators = { admin }" in out and out.endswith("// UserNames mentioned in a comment\n")
+
+
+def test_the_summary_page_says_the_runs_outcome_and_its_harness_errors_first():
+    scenarios = [scenario(verdict="pass")]
+    info = {"lab": "l", "target": "sim", "monitor": "m", "seed": 1, "outcome": "error",
+            "harness_errors": [{"test": "suites/x.py::t", "error": "UnicodeDecodeError: <bad byte>"}]}
+    page = render_matrix_html(matrix(scenarios), info, scenarios)
+    banner = page.index('id="outcome"')
+    assert banner < page.index("Failover matrix")
+    assert '<span class="error">outcome: error</span>' in page
+    assert "suites/x.py::t" in page and "UnicodeDecodeError: &lt;bad byte&gt;" in page
+    assert "<td>outcome</td>" not in page  # said once, in the banner
+    calm = render_matrix_html(matrix(scenarios), {**info, "outcome": "passed", "harness_errors": []}, scenarios)
+    assert '<span class="pass">outcome: passed</span>' in calm and 'id="harness-errors"' not in calm
