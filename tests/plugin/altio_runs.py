@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,6 +58,7 @@ class AltioEnv:
 INNER_CONFTEST = '''
 import json
 import os
+import subprocess
 
 import pytest
 
@@ -99,3 +101,24 @@ def pool_fault(altio_topology):
 def pool_health(target, control):
     return target.run(control, ["zpool", "list", "-H", "-o", "name,health"])[1]
 '''
+
+
+def _after_first_scenario(proc: subprocess.Popen) -> None:
+    first = proc.stderr.readline()  # a progress line: a scenario is done, the run is under way
+    assert "pass" in first or "FAIL" in first, first
+
+
+def signalled_mid_run(start, sig: int, attempts: int = 4) -> tuple[subprocess.Popen, str, str]:
+    """Start a run, signal it once its first scenario is done, let it end. A sim run takes about a
+    second: on a loaded machine it may finish before the signal lands (exit 0); then try again."""
+    for _ in range(attempts):
+        proc = start()
+        try:
+            _after_first_scenario(proc)
+            proc.send_signal(sig)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+        if proc.returncode != 0:
+            return proc, out, err
+    raise AssertionError(f"the run finished before the signal in {attempts} attempts")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from altio_runs import LAB_2NODE, LAB_3NODE, REPO, AltioEnv
+from altio_runs import LAB_2NODE, LAB_3NODE, REPO, AltioEnv, signalled_mid_run
 
 from harness.reporting import validate_results
 
@@ -201,16 +201,9 @@ def test_two_workers_show_progress_against_the_whole_run(tmp_path, altio_env):
 
 def test_ctrl_c_stops_the_run_heals_and_exits_130(tmp_path, altio_env):
     report = tmp_path / "report"
-    proc = subprocess.Popen([str(ALTIO_HIL), "run", "--report", str(report), "--no-html", "--suite", "matrix"],
-                            env=altio_env.environ(), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    try:
-        first = proc.stderr.readline()  # the first scenario is done: the run is under way
-        assert PROGRESS.match(first.rstrip("\n")), first
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
+    proc, out, err = signalled_mid_run(lambda: subprocess.Popen(
+        [str(ALTIO_HIL), "run", "--report", str(report), "--no-html", "--suite", "matrix"], env=altio_env.environ(),
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), signal.SIGINT)
     assert proc.returncode == 130, (out, err)
     assert re.search(r"altio-hil: interrupted after \d+ scenario\(s\); injected faults were healed", err), err
     assert json.loads((report / "results.json").read_text())["outcome"] == "interrupted"

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from altio_runs import FAST, LAB_2NODE, REPO, AltioEnv
+from altio_runs import FAST, LAB_2NODE, REPO, AltioEnv, signalled_mid_run
 
 from harness.processes import pid_alive
 from harness.reporting import validate_results
@@ -105,20 +105,9 @@ def _start_run(env: AltioEnv, report: Path, *args: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
-def _after_first_scenario(proc: subprocess.Popen) -> None:
-    first = proc.stderr.readline()  # a progress line: a scenario is done, the run is under way
-    assert "pass" in first or "FAIL" in first, first
-
-
 def test_sigterm_heals_and_exits_143_with_an_interrupted_outcome(tmp_path, altio_env):
     report = tmp_path / "report"
-    proc = _start_run(altio_env, report)
-    try:
-        _after_first_scenario(proc)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
+    proc, out, err = signalled_mid_run(lambda: _start_run(altio_env, report), signal.SIGTERM)
     assert proc.returncode == 143, (out, err)
     assert "terminated (SIGTERM)" in err and "injected faults were healed" in err
     doc = _results(report)
@@ -131,13 +120,8 @@ def test_a_run_killed_outright_leaves_results_that_say_interrupted(tmp_path, alt
     report = tmp_path / "report"
     report.mkdir()
     (report / "results.json").write_text(json.dumps({"outcome": "passed", "scenarios": []}))  # last run's
-    proc = _start_run(altio_env, report)
-    try:
-        _after_first_scenario(proc)
-        proc.kill()
-        proc.communicate(timeout=30)
-    finally:
-        proc.kill()
+    proc, _, _ = signalled_mid_run(lambda: _start_run(altio_env, report), signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL
     doc = _results(report)
     assert (doc["outcome"], doc["scenarios"]) == ("interrupted", [])
 
