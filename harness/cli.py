@@ -26,6 +26,7 @@ import random
 import shutil
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -500,6 +501,10 @@ def _check_system(lab: Lab, system: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Ctrl-C stops a run and heals (exit 130): make sure it reaches us even when we were started with
+    # SIGINT ignored (the background of a shell without job control, as CI steps often are)
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -9,6 +9,7 @@ child and how to log in (`LocalShellSession` here, `SSHSession` in `ssh.py`).
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Mapping, Sequence
 
 import pexpect
@@ -228,12 +229,22 @@ class ShellSession(Transcribed):
         self.close()
 
 
+def interruptible() -> None:
+    """In a child before exec: Ctrl-C acts on it, whatever the harness inherited. A process started
+    in the background by a shell without job control (a CI step, `make test &`) has SIGINT ignored,
+    and an ignored signal stays ignored across exec: the session's Ctrl-C would then never stop a
+    hanging command."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def spawn_child(argv: Sequence[str], env: Mapping[str, str], target: str, cwd: str | None = None) -> pexpect.spawn:
     """A pexpect child on a wide pty, decoding UTF-8 leniently, without pexpect's 50 ms send delay
     (the marker protocol never depends on timing)."""
     try:
         child = pexpect.spawn(argv[0], list(argv[1:]), env=dict(env), cwd=cwd, encoding="utf-8",
-                              codec_errors="replace", dimensions=DIMENSIONS, maxread=65536)
+                              codec_errors="replace", dimensions=DIMENSIONS, maxread=65536,
+                              preexec_fn=interruptible)
     except pexpect.ExceptionPexpect as exc:
         raise Unreachable(f"{target}: cannot start {argv[0]} ({exc})") from None
     child.delaybeforesend = None

@@ -240,3 +240,15 @@ def test_a_killed_renders_work_folder_is_removed_by_the_next_render(tmp_path):
         d.mkdir()
     _remove_dead_work_dirs(tmp_path)
     assert not dead.exists() and live.exists() and other.exists()
+
+
+def test_ctrl_c_reaches_a_run_started_with_sigint_ignored(tmp_path, altio_env):
+    """A shell without job control starts background commands with SIGINT ignored (a CI step,
+    `make test &`), and an ignored signal stays ignored across exec: the run would not stop on Ctrl-C."""
+    report = tmp_path / "report"
+    proc, out, err = signalled_mid_run(lambda: subprocess.Popen(
+        [str(ALTIO_HIL), "run", "--report", str(report), "--no-html", "--suite", "matrix"], env=altio_env.environ(),
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)), signal.SIGINT)
+    assert proc.returncode == 130, (out, err)
+    assert _results(report)["outcome"] == "interrupted"

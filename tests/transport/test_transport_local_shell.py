@@ -218,3 +218,17 @@ def test_syslog_lines_are_kept_unless_asked() -> None:
     with LocalShellSession(strip_syslog=True) as console_like:
         assert console_like.run(["printf", "%s\\nok\\n", line])[1] == "ok\n"
         assert console_like.syslog == [line]
+
+
+
+def test_ctrl_c_stops_a_hanging_command_even_when_the_harness_ignores_sigint() -> None:
+    """The session's shell gets Ctrl-C back: a harness started in the background of a shell without
+    job control (a CI step) has SIGINT ignored, and its children would inherit that. The hanging-command
+    test above, in a process started so."""
+    import subprocess
+    import sys
+
+    test = f"{__file__}::test_a_hanging_command_times_out_and_the_session_resynchronises"
+    done = subprocess.run(["bash", "-c", f"trap '' INT; exec {sys.executable} -m pytest -q -p no:cacheprovider "
+                           f"-p no:xdist {test}"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
