@@ -278,6 +278,14 @@ MONITORS: dict[str, type[AlternateIOAgent]] = {
 }
 
 
+def known_monitors() -> dict[str, type[AlternateIOAgent]]:
+    """Every built-in monitor by name: the agent, the legacy one and the mutant family
+    (agents/mutants.py), which a run, a lab or an installed build may name."""
+    from agents.mutants import MUTANTS
+
+    return {**MONITORS, **MUTANTS}
+
+
 # ================================================================================================
 # Script-agent shell: what `agents/AlternateIO/{online,offline,monitor,clean}` run.
 # ================================================================================================
@@ -437,8 +445,9 @@ def script_main(entry_point: str, argv: Sequence[str] | None = None,
         log("ERROR", f"cannot read arguments {argv!r}: {exc}")
         return failure
     monitor_name = env.get("ALTIO_MONITOR") or _installed_variant() or "alternateio"
-    if monitor_name not in MONITORS:
-        log("ERROR", f"ALTIO_MONITOR={monitor_name!r} is none of {', '.join(MONITORS)}")
+    monitors = known_monitors()
+    if monitor_name not in monitors:
+        log("ERROR", f"ALTIO_MONITOR={monitor_name!r} is none of {', '.join(monitors)}")
         return failure
     try:
         online_timeout = float(env.get("ALTIO_ONLINE_TIMEOUT", DEFAULT_ONLINE_TIMEOUT))
@@ -455,7 +464,7 @@ def script_main(entry_point: str, argv: Sequence[str] | None = None,
         from agents.hagrp import HagrpGroupControl
 
         groups = HagrpGroupControl(hagrp=hagrp_command(env))
-    agent = MONITORS[monitor_name](groups, poll)
+    agent = monitors[monitor_name](groups, poll)
     ctx = EntryContext(resource=resource, type=TYPE_NAME, group=env.get("VCS_GROUP", ""),
                        system=local_system_name(env), attrs=attrs, log=log)
     if entry_point == "monitor":

@@ -25,8 +25,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agents.alternateio import MONITORS
+from agents.alternateio import known_monitors
 from emulators.clock import Clock
 from emulators.ovm import FaultError, Platform, bundled_agents, run_dladm, run_ldm, run_zpool
 from emulators.ovm.sysadmin import run_hostname, run_ifconfig, run_luxadm, run_uname
@@ -36,6 +37,9 @@ from emulators.vcs.config.model import Config, Group
 from emulators.vcs.engine import Engine
 from emulators.vcs.group_control import EngineGroupControl
 from emulators.vcs.logfile import run_cat, run_tail, run_wc
+
+if TYPE_CHECKING:
+    from emulators.agent_host import AgentHost
 
 VCS_COMMANDS = {"hastatus", "hagrp", "hares", "hasys", "haconf", "hatype"}
 _PLATFORM_COMMANDS = {"ldm": run_ldm, "zpool": run_zpool, "dladm": run_dladm, "ifconfig": run_ifconfig,
@@ -124,8 +128,10 @@ def plan_guests(config: Config) -> list[GuestPlan]:
 class SimLab:
     """A running emulated lab: platform, engine, agents, and the commands of every system."""
 
-    def __init__(self, spec: LabSpec, clock: Clock, config: Config | None = None) -> None:
+    def __init__(self, spec: LabSpec, clock: Clock, config: Config | None = None,
+                 agent_host: AgentHost | None = None) -> None:
         self.spec = spec
+        self.agent_host = agent_host  # the AlternateIO agent runs as a script agent there (None: in-process)
         self.clock = clock
         self.config = config if config is not None else load(Path(spec.main_cf))
         self._apply_timing(self.config, spec.type_overrides)
@@ -231,8 +237,13 @@ class SimLab:
 
     def _register_agents(self) -> None:
         eng, platform = self.engine, self.platform
-        monitor_cls = MONITORS[self.spec.monitor]
-        eng.register_agent("AlternateIO", monitor_cls(EngineGroupControl(eng)))
+        if self.agent_host is not None:
+            typedef = self.config.types.get("AlternateIO")
+            arg_list = typedef.attributes.get("ArgList") if typedef else None
+            eng.register_agent("AlternateIO", self.agent_host.agent(
+                tuple(arg_list.default) if arg_list and arg_list.default else ("StorageSG", "NetworkSG")))
+        else:
+            eng.register_agent("AlternateIO", known_monitors()[self.spec.monitor](EngineGroupControl(eng)))
         for type_name, agent in bundled_agents(platform).items():
             eng.register_agent(type_name, agent)
 

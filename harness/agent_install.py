@@ -7,9 +7,9 @@ needed on the lab (no scp, no base64); every file's checksum is compared after w
 
 from __future__ import annotations
 
-from agents.package import EXECUTABLE, checksums, install_files
+from agents.package import checksums, file_modes, install_files
 from harness.inventory import Lab
-from harness.targets.base import InfrastructureError
+from harness.targets.base import BadLabInput, InfrastructureError
 from harness.targets.lab_ledger import write_file
 from harness.targets.sparc import SparcTarget
 
@@ -24,13 +24,25 @@ def install(lab: Lab, monitor: str) -> str:
     target = _open(lab)
     agent_dir = target.settings.agent_dir
     files = install_files(monitor)
+    modes = file_modes(monitor)
+    staging = f"{agent_dir}.altio-new"
     try:
         for node in lab.nodes:
             system = node.control
+            # a new build replaces the old one whole: a file the old one had (its `variant`, a
+            # library) must not outlive it and change what the new entry points run
+            target.execute({"on": "system", "host": system, "run": f"rm -rf {staging} {agent_dir}.altio-old"})
             for name, body in sorted(files.items()):
-                mode = "755" if name in EXECUTABLE else "644"
-                for line in write_file(f"{agent_dir}/{name}", body.decode(), mode):
+                try:
+                    text = body.decode()
+                except UnicodeDecodeError:
+                    raise BadLabInput(f"{monitor}/{name}: not a text file; `agent install` writes files "
+                                      "through the lab's shell and carries text only") from None
+                for line in write_file(f"{staging}/{name}", text, f"{modes[name]:o}"):
                     target.execute({"on": "system", "host": system, "run": line})
+            target.execute({"on": "system", "host": system,
+                            "run": f"if [ -e {agent_dir} ]; then mv {agent_dir} {agent_dir}.altio-old; fi && "
+                                   f"mv {staging} {agent_dir} && rm -rf {agent_dir}.altio-old"})
         target.identify_agent()
         bad = _differences(target, monitor)
         if bad:

@@ -42,6 +42,7 @@ except ValueError:
 
 from harness.faults import FAULT_KINDS, Fault, FaultSpecError  # noqa: E402
 from harness.inventory import DEFAULT_INVENTORY, REPO_ROOT, InventoryError, Lab, load_inventory  # noqa: E402
+from harness.monitor_arg import MONITOR_HELP, parse_monitor  # noqa: E402
 from harness.targets.base import BadLabInput, InfrastructureError  # noqa: E402
 
 if _previous_sigint is not None:
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the fault-injection suites against a lab and write a report")
     _lab_arg(run)
     run.add_argument("--target", choices=("sim", "kvm", "sparc"), help="override the inventory's target")
-    run.add_argument("--monitor", default="alternateio", choices=("alternateio", "legacy-primary-only"))
+    run.add_argument("--monitor", default="alternateio", type=parse_monitor, help=MONITOR_HELP)
     run.add_argument("-n", dest="workers", type=_bounded_int("-n", 1, MAX_WORKERS), default=1,
                      help=f"parallel workers (pytest-xdist), 1 to {MAX_WORKERS}")
     run.add_argument("--seed", type=_bounded_int("--seed", 0, MAX_SEED), default=None,
@@ -119,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
                        ("verify", "check the installed agent's files against a build (checksums)")):
         p = agent_sub.add_parser(name, help=text)
         _lab_arg(p)
-        p.add_argument("--monitor", default="alternateio", choices=("alternateio", "legacy-primary-only"))
+        p.add_argument("--monitor", default="alternateio", type=parse_monitor, help=MONITOR_HELP)
 
     lab = sub.add_parser("lab", help="run an emulated lab as a daemon and log in to its systems")
     lab_sub = lab.add_subparsers(dest="lab_command", required=True)
@@ -128,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = lab_sub.add_parser(name, help=text)
         _lab_arg(p)
         if name == "up":
-            p.add_argument("--monitor", default="alternateio", choices=("alternateio", "legacy-primary-only"))
+            p.add_argument("--monitor", default="alternateio", type=parse_monitor, help=MONITOR_HELP)
     for name in ("shell", "exec", "console"):
         p = lab_sub.add_parser(name, help=f"{name} on a system of the lab" if name != "console" else
                                "the console of a kvm lab's VM (a guest or an I/O domain)")

@@ -41,18 +41,17 @@ import pytest
 
 from harness.faults import Fault, FaultLedger
 from harness.inventory import DEFAULT_INVENTORY, InventoryError, Lab, load_inventory
+from harness.monitor_arg import MONITOR_HELP, parse_monitor
 from harness.oracle import Oracle, Topology
 from harness.scenarios import combined_faults, failover_matrix
 from harness.timing import LabTiming, Windows
-
-MONITOR_CHOICES = ("alternateio", "legacy-primary-only")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("altio-hil", "AlternateIO hardware-in-the-loop harness")
     g.addoption("--lab", default=None, help="lab inventory (default: inventories/sim-2node.yaml)")
     g.addoption("--target", default=None, choices=("sim", "kvm", "sparc"), help="override the inventory's target")
-    g.addoption("--monitor", default="alternateio", choices=MONITOR_CHOICES, help="the monitor under test")
+    g.addoption("--monitor", default="alternateio", type=parse_monitor, help=MONITOR_HELP)
     g.addoption("--seed", type=int, default=None, help="seed of the randomized schedule (default: random, printed)")
     g.addoption("--allow-destructive", action="store_true", help="allow destructive tests on shared labs")
     g.addoption("--altio-report", default=None, help="write results.json for the session into this directory")

@@ -67,7 +67,8 @@ def _script(layout: LabLayout, name: str, body: str) -> None:
     write_private(layout.bin / name, "#!/bin/sh\n" + body, mode=0o755)
 
 
-def make_home(layout: LabLayout, system: str, role: str, monitor: str) -> None:
+def make_home(layout: LabLayout, system: str, role: str, monitor: str | None) -> None:
+    """`monitor`: the build installed in a control domain's agent directory (None: none)."""
     home = layout.home(system)
     for sub in ("var/tmp", "tmp"):
         (home / sub).mkdir(parents=True, exist_ok=True)
@@ -84,17 +85,18 @@ def make_home(layout: LabLayout, system: str, role: str, monitor: str) -> None:
     log_dir = home / "var" / "VRTSvcs" / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     os.symlink(layout.engine_log, log_dir / "engine_A.log")
-    if role == "control":
+    if role == "control" and monitor is not None:
         install_agent(vcs_bin / "AlternateIO", monitor)
 
 
 def install_agent(agent_dir: Path, monitor: str) -> None:
     """What `altio-hil agent install --monitor M` puts on a node (agents.package)."""
-    from agents.package import EXECUTABLE, install_files
+    from agents.package import file_modes, install_files
 
+    modes = file_modes(monitor)
     for rel, body in install_files(monitor).items():
         path = agent_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        mode = 0o755 if rel in EXECUTABLE else 0o644
+        mode = modes[rel]
         write_private(path, body, mode=mode)
         os.chmod(path, mode)  # the daemon's umask (077) narrowed it

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
+from emulators.agent_host import AgentHost
 from emulators.clock import VirtualClock
 from emulators.lab import LabSpec, NodeSpec, SimLab
 from emulators.vcs.engine.log import stamp
 from harness.faults import Fault, FaultLedger
 from harness.inventory import Lab
+from harness.monitor_arg import is_agent_dir
 from harness.targets.base import InfrastructureError, Target
 from harness.targets.commands import UNREACHABLE, CommandTarget
 from harness.targets.snapshot import Snapshot
@@ -70,8 +73,20 @@ class _InProcessLab:
     def __init__(self, lab: Lab, monitor: str, seed: int, ledger: FaultLedger) -> None:
         super().__init__(lab, monitor, seed, ledger)  # type: ignore[call-arg]
         self.clock = VirtualClock()
+        spec = lab_spec(lab, monitor, seed)
+        # --monitor DIR: the entry points run as processes, paced with the virtual clock
+        self.agent_host = AgentHost.in_process(spec, Path(monitor)) if is_agent_dir(monitor) else None
         # the engine mutates its configuration (haconf); every lab gets its own copy
-        self.sim = SimLab(lab_spec(lab, monitor, seed), self.clock, config=copy.deepcopy(lab.config))
+        self.sim = SimLab(spec, self.clock, config=copy.deepcopy(lab.config), agent_host=self.agent_host)
+        if self.agent_host is not None:
+            self.agent_host.serve(self.sim)
+
+    def close(self) -> None:
+        try:
+            super().close()  # type: ignore[misc]
+        finally:
+            if self.agent_host is not None:
+                self.agent_host.close()
 
     def boot(self, timeout: float = 3600.0) -> None:
         self.step("boot")  # type: ignore[attr-defined]

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from agents.alternateio import known_monitors
 from agents.package import checksums, install_files
 from harness.faults import CATALOGUE, Fault
 from harness.inventory import Lab, SparcHost, SparcIlom
@@ -456,18 +458,24 @@ class SparcTarget(CommandTarget):
 
     # -- the monitor under test ---------------------------------------------------------------------------------
     def identify_agent(self) -> None:
-        """Checksums of the installed AlternateIO agent's files on every control system."""
-        names = sorted(install_files("alternateio"))
-        known = {m: checksums(install_files(m)) for m in ("alternateio", "legacy-primary-only")}
+        """Checksums of the installed AlternateIO agent's files on every control system, and which
+        build they are: a built-in monitor, the agent directory this run certifies, or "custom"."""
+        builds = {m: checksums(install_files(m)) for m in known_monitors()}
+        if self.monitor not in builds:  # --monitor DIR: its files are what must be there
+            builds = {self.monitor: checksums(install_files(self.monitor)), **builds}
+        names = sorted({n for ref in builds.values() for n in ref})
         found = set()
         for node in self.lab.nodes:
-            rc, out, _ = self.run(node.control, f"cd {self.settings.agent_dir} 2>/dev/null && "
-                                  f"for f in {' '.join(names)}; do if [ -f $f ]; then "
-                                  "(sha256sum $f 2>/dev/null || digest -a sha256 -v $f) | tail -1; "
+            rc, out, _ = self.run(node.control, f"cd {shlex.quote(self.settings.agent_dir)} 2>/dev/null && "
+                                  f"for f in {' '.join(map(shlex.quote, names))}; do if [ -f \"$f\" ]; then "
+                                  "(sha256sum \"$f\" 2>/dev/null || digest -a sha256 -v \"$f\") | tail -1; "
                                   "else echo \"missing $f\"; fi; done")
             sums = parse_checksums(out) if rc == 0 else {}
-            self.identity[node.control] = {n: sums.get(n) for n in names}
-            match = [m for m, ref in known.items() if all(self.identity[node.control].get(n) == h for n, h in ref.items())]
+            have = {n: sums.get(n) for n in names}
+            match = [m for m, ref in builds.items() if all(have.get(n) == h for n, h in ref.items())]
+            self.identity[node.control] = {n: h for n, h in have.items()
+                                           if h is not None or n in builds.get(match[0] if match else "", {})
+                                           or n in builds.get("alternateio", {})}
             found.add(match[0] if match else "custom")
         self.installed_monitor = found.pop() if len(found) == 1 else "mixed"
 
