@@ -40,6 +40,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agents.alternateio import known_monitors
 from emulators.clock import RealClock
 from emulators.front.labdir import FrontSpec, LabLayout, open_private, read_private
 from emulators.kvm import KvmSetupError
@@ -48,6 +49,7 @@ from emulators.ovm import FaultError
 from emulators.ovm.model import PlatformError
 
 if TYPE_CHECKING:
+    from emulators.agent_host import AgentHost
     from emulators.front.service import FrontService
 
 MAX_REQUEST = 64 * 1024
@@ -115,6 +117,8 @@ class LabServer:
         self.front = front
         self._stop = stop or asyncio.Event()
         self._panicked: set[str] = set()  # control domains a break (dumpcore) took down
+        self.starting = False  # listening already (entry points ask the lab while it boots), front not up yet
+        self._server: asyncio.AbstractServer | None = None
 
     # -- requests ------------------------------------------------------------------------------------
     def handle(self, request: object) -> dict:
@@ -137,7 +141,8 @@ class LabServer:
     def _op_ready(self, _request: dict) -> dict:
         # steady: the engine idle, no domain still booting (it cannot be logged in to yet), the front in sync
         booting = any(d.booting for n in self.lab.platform.nodes.values() if n.powered for d in n.domains.values())
-        busy = self.lab.engine.busy() or booting or (self.front is not None and not self.front.in_sync())
+        busy = (self.starting or self.lab.engine.busy() or booting
+                or (self.front is not None and not self.front.in_sync()))
         return {"rc": 1 if busy else 0, "out": "settling\n" if busy else "steady\n", "err": ""}
 
     def _op_exec(self, request: dict) -> dict:
@@ -289,10 +294,17 @@ class LabServer:
             return _bad(f"malformed request (not JSON: {exc})")
         return self.handle(request)
 
-    async def serve(self) -> None:
+    async def open(self) -> None:
+        """Listen on the socket (before the lab boots: its script agent's commands come here)."""
         if os.path.lexists(self.socket_path):
             os.unlink(self.socket_path)
-        server = await asyncio.start_unix_server(self._serve_one, path=str(self.socket_path), limit=MAX_REQUEST)
+        self._server = await asyncio.start_unix_server(self._serve_one, path=str(self.socket_path),
+                                                       limit=MAX_REQUEST)
+
+    async def serve(self) -> None:
+        if self._server is None:
+            await self.open()
+        server = self._server
         try:
             async with server:
                 await self._stop.wait()
@@ -334,27 +346,50 @@ async def _run(spec: LabSpec, socket_path: Path, start_id: str, front_spec: Fron
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     clock = RealClock(loop, scale=spec.time_scale)
+    layout = LabLayout(socket_path.parent)
+    if front_spec is not None:
+        from emulators.front.service import FrontService
+
+        FrontService.prepare(layout, front_spec, spec.monitor)
+    agent_host = _agent_host(spec, socket_path, front_spec)
     if spec.kvm is not None:
         from emulators.kvm.lab import KvmLab
 
         lab: SimLab = KvmLab(spec, clock, socket_path.parent, loop=loop,
-                             log=lambda text: print(text, file=sys.stderr, flush=True))
+                             log=lambda text: print(text, file=sys.stderr, flush=True), agent_host=agent_host)
     else:
-        lab = SimLab(spec, clock)
-    lab.boot()
+        lab = SimLab(spec, clock, agent_host=agent_host)
     front: FrontService | None = None
+    server = LabServer(lab, socket_path, start_id, None, stop)
     try:
+        server.starting = True
+        await server.open()
+        lab.boot()
         if front_spec is not None:
-            from emulators.front.service import FrontService
-
-            front = FrontService(lab, LabLayout(socket_path.parent), front_spec)
+            front = server.front = FrontService(lab, layout, front_spec)
             await front.start()
-        await LabServer(lab, socket_path, start_id, front, stop).serve()
+        server.starting = False
+        await server.serve()
     finally:
         if front is not None:
             await front.stop()
         if hasattr(lab, "close"):
             lab.close()  # a kvm lab's VMs, path servers and disks go with it
+        if agent_host is not None:
+            agent_host.close()  # entry points still running
+
+
+def _agent_host(spec: LabSpec, socket_path: Path, front_spec: FrontSpec | None) -> AgentHost | None:
+    """Who runs the AlternateIO agent: a sparc-sim lab runs the build installed in its control domains'
+    homes (what `agent install` put there over SSH), as processes; a lab of `--monitor DIR` runs DIR;
+    other labs run the built-in monitor in the daemon."""
+    from emulators.agent_host import AgentHost
+
+    if front_spec is not None:
+        return AgentHost.for_daemon(spec, socket_path, installed=True)
+    if spec.monitor not in known_monitors():
+        return AgentHost.for_daemon(spec, socket_path, installed=False)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report", default=str(REPO_ROOT / "reports" / "latest"), help="report directory")
     run.add_argument("--suite", action="append", choices=sorted(SUITES), help="run only these suites")
     run.add_argument("--no-html", action="store_true", help="skip rendering the Allure HTML report")
+    run.add_argument("-k", dest="keyword", metavar="EXPR",
+                     help="only the scenarios whose id matches this pytest -k expression, e.g. 'S2 and node1'")
     run.add_argument("--allow-destructive", action="store_true",
                      help="on a real lab, allow domain kills and power-offs (the inventory must allow them too)")
     run.add_argument("--plan", action="store_true",
@@ -199,6 +201,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         pytest_args += ["--target", args.target]
     if args.allow_destructive:
         pytest_args.append("--allow-destructive")
+    if args.keyword:
+        pytest_args += ["-k", args.keyword]
     pytest_args += ["-n", str(args.workers)] if args.workers > 1 else ["-p", "no:xdist"]
     os.environ["ALTIO_HIL_PROGRESS"] = "1"
     wall0 = time.perf_counter()

@@ -107,6 +107,8 @@ class Timing(_Strict):
     OnlineWaitLimit: StrictInt | None = Field(default=None, ge=0, le=MAX_TIMING)
     OnlineTimeout: StrictInt | None = Field(default=None, ge=1, le=MAX_TIMING)
     OfflineTimeout: StrictInt | None = Field(default=None, ge=1, le=MAX_TIMING)
+    MonitorTimeout: StrictInt | None = Field(default=None, ge=1, le=MAX_TIMING)
+    CleanTimeout: StrictInt | None = Field(default=None, ge=1, le=MAX_TIMING)
     # emulated seconds per wall second when a lab runs as a daemon on the real clock (finite: see
     # _Strict; a number, not `true`)
     time_scale: float = Field(default=10.0, strict=True, ge=MIN_TIME_SCALE, le=MAX_TIME_SCALE)

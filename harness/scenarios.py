@@ -14,6 +14,7 @@ heal moved nothing. The returned dict is a `results.json` scenario.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -258,6 +259,39 @@ def _settled(snap: Snapshot, topo: Topology) -> bool:
     return True
 
 
+class AgentFailure(AssertionError):
+    """The steady state was not reached because the AlternateIO agent under test did not bring its
+    group online (an entry point that cannot run, crashes, hangs, answers garbage or does nothing):
+    a verdict on the agent, never an infrastructure error."""
+
+
+def agent_failure(target: Target, topo: Topology, control: str, since: float = 0.0) -> list[str]:
+    """Why the agent under test, and not the lab, keeps the steady state from `control` (empty: it is
+    not the agent). The agent is to blame when every system of the node is up and the AlternateIO
+    group or resource is not ONLINE there; its own log lines (entry point errors, timeouts, an
+    UNKNOWN state) say how."""
+    snap = target.snapshot()
+    node = topo.node_of(control)
+    if not all(snap.running(s) for s in node.systems):
+        return []
+    res, grp = topo.alternateio_resource, topo.alternateio_group
+    res_state, grp_state = snap.resource(res, control) or "unknown", snap.group(grp, control) or "unknown"
+    if res_state == "ONLINE" and grp_state == "ONLINE":
+        return []
+    reasons = [f"the AlternateIO agent under test did not bring {grp} online on {control} with every "
+               f"system of {node.name} up: resource {res} is {res_state}, group {grp} is {grp_state}"]
+    said: dict[str, str] = {}  # the same message with other counts or systems is said once, the latest
+    for line in target.engine_log(since):
+        if res not in line or not any(w in line for w in (" ERROR ", " WARNING ", "timed out", "UNKNOWN")):
+            continue
+        text = line.split(" V-16-", 1)[-1].split(" ", 1)[-1]  # the message, without stamp and UMI
+        key = re.sub(r"\d+", "#", text.replace(control, "SYS"))
+        said.pop(key, None)
+        said[key] = text
+    reasons += [f"engine log: {text}" for text in list(said.values())[-4:]]
+    return reasons
+
+
 def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> None:
     """Baseline: steady state with the LDom group on `control` (moving it there if needed).
 
@@ -267,8 +301,12 @@ def bring_to(target: Target, topo: Topology, control: str, timeout: float) -> No
     node = topo.node_of(control)
     target.wait_for(lambda s: all(s.running(x) for x in node.systems) and _settled(s, topo), timeout)
     move_guest(target, topo, control, timeout)
+    t0 = target.now()
     problems = restore_steady(target, topo, control, timeout)
     if problems:
+        blame = agent_failure(target, topo, control, t0)
+        if blame:
+            raise AgentFailure(f"baseline not reached on {control}: " + "; ".join(blame))
         raise InfrastructureError(f"baseline not reached on {control}: " + "; ".join(problems))
 
 
@@ -372,6 +410,9 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
         result["problems"] = problems
         result["verdict"] = "fail" if problems else "pass"
         report.attach("engine log", "\n".join(target.engine_log(clock0)))
+    except AgentFailure as exc:
+        result["problems"].append(str(exc))
+        result["verdict"] = "fail"
     except InfrastructureError as exc:
         result["problems"].append(f"infrastructure: {exc}")
         result["verdict"] = "error"

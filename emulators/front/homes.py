@@ -24,6 +24,8 @@ from pathlib import Path
 
 from emulators.front.labdir import FrontSpec, LabLayout, private_dir, write_private
 
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
 # what the emulated lab answers when emulators.lab does not say (its EMULATED_COMMANDS)
 FALLBACK_COMMANDS = ("hastatus", "hagrp", "hares", "hasys", "haconf", "ldm", "zpool", "dladm")
 
@@ -56,9 +58,12 @@ def write_shims(layout: LabLayout, front: FrontSpec) -> None:
         os.unlink(layout.bin)
     layout.bin.mkdir(mode=0o700, exist_ok=True)
     python = shlex.quote(front.python)
-    code = shlex.quote("import sys; from emulators.shim import main; sys.exit(main(sys.argv[1:]))")
+    # -S: no site-packages to scan (a script agent calls hagrp several times per monitor cycle); the
+    # shim needs the standard library and this project's emulators package only
+    code = shlex.quote(f"import sys; sys.path.insert(0, {str(_PROJECT_ROOT)!r}); from emulators.shim import main; "
+                       "sys.exit(main(sys.argv[1:]))")
     for name in emulated_commands():
-        _script(layout, name, f'exec {python} -I -c {code} {shlex.quote(name)} "$@"\n')
+        _script(layout, name, f'exec {python} -I -S -c {code} {shlex.quote(name)} "$@"\n')
     _script(layout, "telnet",
             f'exec {python} -I -m emulators.front.telnet {shlex.quote(str(layout.root))} "$@"\n')
 

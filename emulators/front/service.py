@@ -44,10 +44,15 @@ class FrontService:
         self._warned: set[int] = set()
 
     # -- start / stop --------------------------------------------------------------------------------
+    @staticmethod
+    def prepare(layout: LabLayout, spec: FrontSpec, monitor: str) -> None:
+        """Homes and shims, the agent build `monitor` installed in the control domains: before the
+        lab boots, since its engine runs what is installed there."""
+        homes.prepare(layout, spec, monitor)
+
     async def start(self) -> None:
-        """Homes and shims, sshd on free internal ports, every public port (FrontError if one is
-        taken), then the forwarders follow the platform."""
-        homes.prepare(self.layout, self.spec, self.lab.spec.monitor)
+        """sshd on free internal ports, every public port (FrontError if one is taken), then the
+        forwarders follow the platform (the homes are `prepare`d already)."""
         self._log_fd = open_private(self.layout.engine_log, os.O_WRONLY | os.O_APPEND)
         self._flush_log()
         for _attempt in range(3):

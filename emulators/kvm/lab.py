@@ -369,10 +369,10 @@ class KvmLab(SimLab):
     """SimLab whose I/O is carried by real VMs (see the module docstring)."""
 
     def __init__(self, spec: LabSpec, clock: Clock, workdir: Path, loop: asyncio.AbstractEventLoop | None = None,
-                 log=print) -> None:
+                 log=print, agent_host=None) -> None:
         self.loop = loop
         self.lost: str | None = None
-        super().__init__(spec, clock)
+        super().__init__(spec, clock, agent_host=agent_host)
         settings = dict(spec.kvm or {})
         self.platform.boot_seconds = float(settings.get("boot_seconds", 4.0))
         image = ensure_image(log=log)
