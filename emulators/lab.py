@@ -223,17 +223,19 @@ class SimLab:
         vdisk_i = 0
         for sg in plan.storage_groups.get(node_spec.control, ()):
             group = config.groups[sg]
-            mpgroup = f"{plan.guest}-{sg}"
+            pools = [r for r in group.resources.values() if r.type == "Zpool" and "PoolName" in r.attributes]
             for system in group.system_list:
                 dom = domains[system]
-                for res in group.resources.values():
-                    if res.type == "Zpool" and "PoolName" in res.attributes:
-                        pool = str(res.attributes["PoolName"].for_system(system))
-                        volume = f"{plan.guest}-{sg}-vol"
-                        dom.add_vdsdev(volume, vds=f"{dom.name}-vds0",
-                                       backend=f"/dev/zvol/dsk/{pool}/{plan.guest}-{sg}", mpgroup=mpgroup)
-                        guest.add_vdisk(f"vdisk{vdisk_i}", volume=f"{volume}@{dom.name}-vds0")
-                        vdisk_i += 1
+                for res in pools:
+                    # one virtual disk (mpgroup) per pool resource of the group: a group of several
+                    # pools (data, log, a non-critical cache) gives the guest one disk for each
+                    name = f"{plan.guest}-{sg}" if len(pools) == 1 else f"{plan.guest}-{sg}-{res.name}"
+                    pool = str(res.attributes["PoolName"].for_system(system))
+                    volume = f"{name}-vol"
+                    dom.add_vdsdev(volume, vds=f"{dom.name}-vds0",
+                                   backend=f"/dev/zvol/dsk/{pool}/{name}", mpgroup=name)
+                    guest.add_vdisk(f"vdisk{vdisk_i}", volume=f"{volume}@{dom.name}-vds0")
+                    vdisk_i += 1
 
     def _register_agents(self) -> None:
         eng, platform = self.engine, self.platform

@@ -107,6 +107,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--plan", action="store_true",
                      help="print every command the run would send, to which host, and send none")
 
+    mut = sub.add_parser(
+        "mutants", help="run the suites against every wrong agent (agents/mutants.py): which scenarios kill which",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run the suites with the correct agent first (the control, --monitor alternateio), then once\n"
+                    "per mutant (--list), all on the same lab with the same seed, each as its own `altio-hil run`\n"
+                    "(REPORT/runs/NAME). A mutant is killed when its run fails on a scenario or a contract test;\n"
+                    "when the control does not pass, no mutant is run.",
+        epilog="writes REPORT/mutants.json ({MUTANT: {killed, by, mistake, outcome, run}}), REPORT/control.json\n"
+               "and the kill matrix REPORT/html/index.html\n\n"
+               "exit codes: 0 every mutant killed (and the control passed), 1 a mutant survived or the control "
+               "failed,\n2 bad input, 3 a run was a harness error (no verdict), 130 interrupted (Ctrl-C: the "
+               "runs heal and stop,\nwhat finished is written)")
+    _lab_arg(mut)
+    mut.add_argument("--report", default=str(REPO_ROOT / "reports" / "mutants"), help="report directory "
+                     "(default: %(default)s)")
+    mut.add_argument("-n", dest="workers", type=_bounded_int("-n", 1, MAX_WORKERS), default=None,
+                     help="parallel workers (pytest-xdist) of each run")
+    mut.add_argument("--seed", type=_bounded_int("--seed", 0, MAX_SEED), default=None,
+                     help="seed of every run's randomized schedule (default: random, printed)")
+    mut.add_argument("--jobs", type=_bounded_int("--jobs", 1, MAX_WORKERS), default=2,
+                     help="runs at once (default: %(default)s; 1 on a kvm or sparc lab)")
+    mut.add_argument("--only", nargs="+", action="extend", metavar="NAME", help="run only these mutants")
+    mut.add_argument("--list", action="store_true", help="list the mutants and their mistakes, run nothing")
+
     inv = sub.add_parser("inventory", help="inventory tools")
     inv_sub = inv.add_subparsers(dest="inventory_command", required=True)
     check = inv_sub.add_parser("check", help="validate an inventory and its main.cf")
@@ -347,6 +371,27 @@ def _version() -> str:
         return "source"
 
 
+# -- mutants ---------------------------------------------------------------------------------------------
+
+def cmd_mutants(args: argparse.Namespace) -> int:
+    from harness import mutants
+
+    if args.list:
+        print(mutants.render_list())
+        return EXIT_OK
+    names = mutants.select(args.only)  # BadLabInput (exit 2) names the mutants
+    lab = _load(args.lab)
+    jobs = args.jobs
+    if lab.inventory.target in ("sparc", "kvm") and jobs > 1:  # one lab, driven by one run at a time
+        print(f"altio-hil: a {lab.inventory.target} lab is driven by one run at a time; --jobs {jobs} ignored")
+        jobs = 1
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
+    mutants.check_report_dir(args.report, REPORT_MARK)
+    report = claim_report_dir(args.report)  # the same refusals as `run` (exit 2)
+    mutants.clear_stale(report, REPORT_MARK)
+    return mutants.run_mutants(lab.name, lab.path, report, names, seed, workers=args.workers, jobs=jobs)
+
+
 # -- inventory, heal -------------------------------------------------------------------------------------
 
 def cmd_inventory(args: argparse.Namespace) -> int:
@@ -515,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "mutants":
+            return cmd_mutants(args)
         if args.command == "inventory":
             return cmd_inventory(args)
         if args.command == "heal":

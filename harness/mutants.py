@@ -34,21 +34,27 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from agents.mutants import MISTAKES, MUTANTS
+from harness.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_FAIL,
+    EXIT_INFRA,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    SUITES,
+)
 from harness.targets.base import BadLabInput
 
 CONTROL = "alternateio"
-EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_INFRA = 0, 1, 2, 3
-EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
-# the suite files of `altio-hil run --suite` (harness/cli.py SUITES), by module: a failed test that
-# records no scenario (the entry-point contract tests) is named after its suite
-SUITE_OF_MODULE = {"test_failover_matrix": "matrix", "test_combined_faults": "combo", "test_nemesis": "nemesis",
-                   "test_entry_points": "contract"}
+# the suites of `altio-hil run --suite`, by module: a failed test that records no scenario (the
+# entry-point contract tests) is named after its suite
+SUITE_OF_MODULE = {file.removesuffix(".py"): suite for suite, file in SUITES.items()}
 # what `mutants` writes in its report directory besides what claim_report_dir already replaces
 OUTPUTS = ("runs", "mutants.json", "control.json")
 LINE_WIDTH = 100
@@ -95,7 +101,8 @@ def junit_failures(junit: Path) -> list[tuple[str, list[str]]]:
             continue
         classname, name = case.get("classname", ""), case.get("name", "?")
         suite = SUITE_OF_MODULE.get(classname.rsplit(".", 1)[-1])
-        test_id = f"{suite}:{name}" if suite else f"{classname}::{name}"
+        # a module that could not be collected has no classname: its name is the module
+        test_id = f"{suite}:{name}" if suite else f"{classname}::{name}" if classname else name
         recorded = []
         for prop in case.iter("property"):
             if prop.get("name") == "altio_result":
@@ -124,11 +131,9 @@ def judge_run(directory: Path, monitor: str, ended: RunExit | None = None) -> di
         outcome = str(results["outcome"])
         scenarios = list(results.get("scenarios") or [])
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        why = f"exit {code}" if code is not None else "no readable results.json"
-        if code is not None and code < 0:
-            why = f"killed by signal {-code}"
+        why = "exit code unknown" if code is None else f"killed by signal {-code}" if code < 0 else f"exit {code}"
         detail = tail or (exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__)
-        return {"outcome": "error", "failed": [], "error": f"{why}, no results.json: {detail}"}
+        return {"outcome": "error", "failed": [], "error": f"no readable results.json ({why}): {detail}"[:1000]}
     failed = {str(s.get("id")) for s in scenarios if s.get("verdict") == "fail"}
     try:
         tests = junit_failures(directory / "junit.xml")
@@ -294,7 +299,7 @@ vertical-align:bottom} th{background:#f1f3f4;font-weight:600} td.num{text-align:
 th.sc{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-weight:400;font-size:12px;
 padding:6px 2px} td.mark{text-align:center;color:#a50e0e;padding:4px 2px}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:12px}
-.KILLED{background:#ceead6;color:#0d652d} .SURVIVED{background:#fad2cf;color:#a50e0e}
+.KILLED,.good{background:#ceead6;color:#0d652d} .SURVIVED,.bad{background:#fad2cf;color:#a50e0e}
 .ERROR{background:#feefc3;color:#8a4b00} .summary{font-size:16px;font-weight:600}
 code{font-family:DejaVu Sans Mono,Consolas,monospace;font-size:12px}
 """
@@ -321,7 +326,7 @@ def render_html(matrix: Mapping[str, Mapping[str, Any]], control: Mapping[str, A
            '<p class="muted">' + " &middot; ".join(f"{_e(k)} <code>{_e(v)}</code>" for k, v in info.items()) + "</p>",
            f'<p class="summary" id="summary">{_e(summary_line(matrix))}</p>',
            f'<p>Control: the correct agent (<code>{_e(CONTROL)}</code>) on the same lab and seed: '
-           f'<span class="badge {"KILLED" if control_passed(control) else "SURVIVED"}">'
+           f'<span class="badge {"good" if control_passed(control) else "bad"}">'
            f'{_e(control.get("outcome", "?"))}</span> '
            f'(<a href="{_href(str(control.get("run", "runs/" + CONTROL)) + "/results.json")}">results.json</a>)</p>',
            '<p class="muted">A mutant is the correct agent with one deliberate mistake; it is killed when a '
@@ -495,12 +500,12 @@ def run_argv(lab: Path, report: Path, seed: int, workers: int | None) -> Callabl
 
 def _progress_line(done: int, total: int, name: str, entry: Mapping[str, Any], wall: float | None) -> str:
     took = f" in {wall:.1f} s" if wall is not None else ""
-    if name == CONTROL:
+    if "error" in entry:
+        what = f"{name}{' (control)' if name == CONTROL else ''}: NO VERDICT ({_clip(str(entry['error']), 60)})"
+    elif name == CONTROL:
         what = f"{CONTROL} (control): {entry.get('outcome')}"
         if entry.get("failed"):
             what += f", {describe_kill(entry['failed'], 50)} failed"
-    elif "error" in entry:
-        what = f"{name}: NO VERDICT ({_clip(str(entry['error']), 60)})"
     elif entry.get("killed"):
         what = f"{name}: killed by {describe_kill(entry['by'], 50)}"
     else:
@@ -525,19 +530,18 @@ def run_mutants(lab_name: str, lab_path: Path, report: Path, names: Sequence[str
 
     def on_done(name: str, ended: RunExit) -> None:
         nonlocal control
-        if ended.stopped:  # interrupted by us: not a finished run
-            say(f"[{len(finished) + 1}/{total}] {name}: stopped (interrupted)")
         finished[name] = ended
         if name == CONTROL:
             control = control_result(report, ended)
             entry: Mapping[str, Any] = control
         else:
-            if ended.stopped:
-                return
-            matrix.update(kill_matrix(report, {name: ended}))
-            entry = matrix[name]
-        if not ended.stopped:
-            say(_progress_line(len(finished), total, name, entry, ended.wall_s))
+            entry = kill_matrix(report, {name: ended})[name]
+        if ended.stopped and "error" in entry:  # we interrupted it: not a finished run, not written
+            say(f"[{len(finished)}/{total}] {name}: stopped (interrupted)")
+            return
+        if name != CONTROL:
+            matrix[name] = dict(entry)
+        say(_progress_line(len(finished), total, name, entry, ended.wall_s))
 
     def drive(queue: list[str]) -> None:
         while queue or runs.running:
@@ -573,7 +577,7 @@ def run_mutants(lab_name: str, lab_path: Path, report: Path, names: Sequence[str
         return exit_code(control, matrix, stopped_by)
     matrix = {name: matrix[name] for name in names if name in matrix}  # MUTANTS order, whatever finished first
     (report / "mutants.json").write_text(json.dumps(matrix, indent=2) + "\n", encoding="utf-8")
-    info = {"lab": lab_name, "seed": seed, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    info = {"lab": lab_name, "seed": seed, "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
     if stopped_by is not None:
         info["note"] = f"interrupted: {len(matrix)} of {len(names)} mutant run(s) finished"
     (report / "html").mkdir(parents=True, exist_ok=True)

@@ -156,6 +156,17 @@ class Topology:
     def nics(self, sg: str, system: str) -> list[str]:
         return self.resource_values(sg, ("NIC", "MultiNICB"), "Device", system)
 
+    def partial_pools(self, sg: str, system: str) -> list[str]:
+        """Pools of the group's non-critical Zpool resources (`Critical = 0`) when it has a critical
+        one as well: losing them leaves the group ONLINE|PARTIAL there, not faulted."""
+        pools = [r for r in self.group(sg).resources.values() if r.type == "Zpool" and "PoolName" in r.attributes]
+        def critical(r) -> bool:  # VCS's default is Critical = 1
+            return "Critical" not in r.attributes or _as_int(r.attributes["Critical"].for_system(system)) != 0
+
+        if not any(critical(r) for r in pools):
+            return []
+        return [str(r.attributes["PoolName"].for_system(system)) for r in pools if not critical(r)]
+
     def timing(self, type_name: str, attr: str, default: int) -> int:
         """A static timing attribute of a type as main.cf declares it (the lab may run other values:
         targets read those, see harness.timing)."""

@@ -80,6 +80,10 @@ def failover_matrix(topo: Topology) -> list[Scenario]:
                 everywhere = [f for s in serving for f in _sg_faults(topo, sg, s, kind)]
                 out.append(Scenario(f"{family}4[{node.name}/{sg}]", f"{family}4", node.name, control, sg,
                                     tuple(everywhere)))
+                partial = [Fault("zpool_offline", f"{s}:{p}") for s in serving for p in topo.partial_pools(sg, s)]
+                if family == "S" and partial:  # a PARTIAL group serves no I/O one can count on
+                    out.append(Scenario(f"S4[{node.name}/{sg}/partial]", "S4", node.name, control, sg,
+                                        tuple(partial)))
         # the D rows are about the node's domains: one matrix column per node ("" = the domain column),
         # one per alternate domain where a node has several
         out.append(Scenario(f"D1[{node.name}]", "D1", node.name, control, ""))

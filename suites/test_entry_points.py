@@ -52,18 +52,28 @@ def test_moving_the_guest_runs_offline_then_online_and_leaves_value_0_groups_alo
     source = ldom_location(target.snapshot(), topo) or topo.control_systems()[0]
     bring_to(target, topo, source, windows.settle_s)
     dest = next(s for s in topo.control_systems() if s != source)
-    # take every value-0 group down on one serving system of the source node: nothing may bring it back
+    # take every value-0 group down on one serving system of the source node and of the destination
+    # (where the group has another system to serve from): nothing may bring it back, offline or online
     parked = []
-    for sg in _values(topo, source, 0):
+    for sg in [*_values(topo, source, 0), *_values(topo, dest, 0)]:
+        if len(topo.serving_systems(sg)) < 2 or any(g == sg for g, _ in parked):
+            continue
         alt = topo.serving_systems(sg)[-1]
         rc, out, err = target.hagrp("-offline", sg, "-sys", alt)
         assert rc == 0, err
         parked.append((sg, alt))
     target.wait_for(lambda snap: all(snap.group(g, s) == "OFFLINE" for g, s in parked), windows.settle_s)
 
+    t_move = target.now()
     assert move_guest(target, topo, dest, windows.settle_s), f"{topo.ldom_group} did not move to {dest}"
     # let the offline entry point's effects settle on the source node
     snap = target.wait(windows.quiet_s)
+
+    # the entry points themselves did the work: VCS calls clean when an online or offline was
+    # ineffective (monitor still disagreeing after it), and clean's forced offline must not hide that
+    ineffective = [line for line in target.engine_log(t_move)
+                   if f"resource({topo.alternateio_resource})" in line and "was ineffective" in line]
+    assert not ineffective, "AlternateIO's entry point was ineffective: " + "; ".join(ineffective)
 
     for sg in _values(topo, source, 1):  # offline: value-1 groups down on every system of the source node
         for s in topo.serving_systems(sg):
