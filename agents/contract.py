@@ -20,7 +20,7 @@ the entry point's result. The emulated engine resumes it on its own clock (virtu
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -78,6 +78,26 @@ class Agent(Protocol):
     def online(self, ctx: EntryContext) -> EntryResult: ...
     def offline(self, ctx: EntryContext) -> EntryResult: ...
     def clean(self, ctx: EntryContext, reason: int) -> EntryResult: ...
+
+
+def arglist_values(attrs: Mapping[str, Any], arg_list: Sequence[str], form: str = "V50") -> list[str]:
+    """The ArgList values as the VCS script agent framework passes them after the resource name (and
+    clean's reason): V50 (Script50Agent and later) ``<name> <number_of_elements> <elements...>`` per
+    attribute, an association counting keys and values (``StorageSG 2 primary1-strsg 1``), a scalar one
+    element; V40 (ScriptAgent) the same without the names."""
+    out: list[str] = []
+    for name in arg_list:
+        value = attrs.get(name)
+        if isinstance(value, Mapping):
+            elements = [str(x) for k, v in value.items() for x in (k, v)]
+        elif isinstance(value, (list, tuple)):
+            elements = [str(x) for x in value]
+        elif value is None:
+            elements = []
+        else:
+            elements = [str(value)]
+        out += ([name] if form == "V50" else []) + [str(len(elements)), *elements]
+    return out
 
 
 def run_entry_point(result: EntryResult, timeout: float | None = None,

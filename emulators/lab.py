@@ -291,6 +291,62 @@ class SimLab:
             return reader(self.engine.log_lines, argv[1:])
         return 127, "", f"bash: {prog}: command not found\n"
 
+    # -- the agent under test, called by hand ---------------------------------------------------------
+
+    def _probe(self, system: str, attrs: dict) -> tuple[object, list[str]]:
+        """Call the AlternateIO agent's monitor on `system` for its resource with these ArgList values,
+        outside the engine's own cycle (nothing in the cluster changes): what an engineer sees running
+        `monitor RES StorageSG ...` by hand on a control domain."""
+        from agents.contract import EntryContext
+
+        if system not in self.config.systems:
+            raise FaultError(f"no such system '{system}' in lab {self.spec.name}")
+        found = [(r, g) for g, G in self.config.groups.items() for r, R in G.resources.items()
+                 if R.type == "AlternateIO"]
+        if not found:
+            raise FaultError(f"lab {self.spec.name} has no AlternateIO resource")
+        resource, group = found[0]
+        agent = self.engine.agent("AlternateIO")
+        lines: list[str] = []
+        ctx = EntryContext(resource, "AlternateIO", group, system,
+                           {k: dict(v) for k, v in attrs.items()},
+                           log=lambda severity, text: lines.append(f"{severity} {text}"))
+        return agent.monitor(ctx), lines
+
+    def probe_monitor(self, system: str, attrs: dict) -> tuple[int, list[str]]:
+        """`_probe`, run to its end at once (a lab on the virtual clock, or an in-process agent): the
+        clock does not move; a script agent's process still answers through the lab's commands."""
+        from collections.abc import Generator
+
+        result, lines = self._probe(system, attrs)
+        if isinstance(result, Generator):
+            try:
+                while True:
+                    next(result)
+            except StopIteration as stop:
+                result = stop.value
+        return int(result if result is not None else 99), lines
+
+    def probe_monitor_on_clock(self, system: str, attrs: dict, done) -> None:
+        """`_probe` driven by the lab's clock (a daemon: the loop keeps serving the agent's commands);
+        `done(code, lines)` when it has answered."""
+        from collections.abc import Generator
+
+        result, lines = self._probe(system, attrs)
+        if not isinstance(result, Generator):
+            done(int(result), lines)
+            return
+
+        def step() -> None:
+            try:
+                delay = next(result)
+            except StopIteration as stop:
+                done(int(stop.value if stop.value is not None else 99), lines)
+                return
+            self.clock.call_later(float(delay or 0.0), step)
+
+        step()
+
     def inject(self, kind: str, where: str) -> str:
         self.platform.inject(kind, where)
         return f"injected {kind} {where}\n"

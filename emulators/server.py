@@ -74,6 +74,7 @@ OPS: dict[str, tuple[dict[str, type], dict[str, type]]] = {
     "consoles": ({"system": _STR}, {}),
     "observe": ({}, {"since": (int, float)}),
     "vm": ({"system": _STR}, {}),
+    "probe": ({"system": _STR, "attrs": dict}, {}),
 }
 
 
@@ -144,6 +145,22 @@ class LabServer:
         busy = (self.starting or self.lab.engine.busy() or booting
                 or (self.front is not None and not self.front.in_sync()))
         return {"rc": 1 if busy else 0, "out": "settling\n" if busy else "steady\n", "err": ""}
+
+    async def _op_probe(self, request: dict) -> dict:
+        """The AlternateIO agent's monitor run by hand on a system (SimLab.probe_monitor_on_clock):
+        `code` is its exit code, `out` what it logged."""
+        attrs = request["attrs"]
+        if not all(isinstance(v, dict) and all(isinstance(x, str) for kv in v.items() for x in kv)
+                   for v in attrs.values()):
+            return _bad("attrs: {attribute: {key: value}} of strings expected")
+        answer: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.lab.probe_monitor_on_clock(request["system"], attrs,
+                                        lambda code, lines: answer.done() or answer.set_result((code, lines)))
+        try:
+            code, lines = await asyncio.wait_for(answer, 60.0)
+        except TimeoutError:
+            return {"rc": 1, "out": "", "err": "the agent's monitor did not answer within 60 s\n"}
+        return {"rc": 0, "code": code, "out": "".join(f"{line}\n" for line in lines), "err": ""}
 
     def _op_exec(self, request: dict) -> dict:
         rc, out, err = self.lab.run_command(request["system"], list(request["argv"]))
@@ -292,7 +309,16 @@ class LabServer:
             request = json.loads(line)
         except ValueError as exc:
             return _bad(f"malformed request (not JSON: {exc})")
-        return self.handle(request)
+        reply = self.handle(request)
+        if asyncio.iscoroutine(reply):  # an op that waits on the lab (probe)
+            try:
+                reply = await reply
+            except (FaultError, PlatformError) as exc:
+                reply = _bad(str(exc))
+            except Exception as exc:  # noqa: BLE001 - an answer, never a silent close
+                traceback.print_exc()
+                reply = {"rc": 1, "out": "", "err": f"internal error of the lab daemon: {exc!r}\n"}
+        return reply
 
     async def open(self) -> None:
         """Listen on the socket (before the lab boots: its script agent's commands come here)."""

@@ -87,3 +87,29 @@ def test_moving_the_guest_runs_offline_then_online_and_leaves_value_0_groups_alo
     for sg in _values(topo, dest, 1):  # online on the destination: value-1 groups up everywhere
         for s in topo.serving_systems(sg):
             assert snap.group(sg, s) == "ONLINE", f"online left {sg} {snap.group(sg, s)} on {s}"
+
+
+def _arglist(topo, control) -> dict[str, dict[str, str]]:
+    """The AlternateIO resource's ArgList values on `control`, as the framework passes them."""
+    service = topo.services[control]
+    return {"StorageSG": {sg: str(service.groups[sg]) for sg in service.storage},
+            "NetworkSG": {sg: str(service.groups[sg]) for sg in service.network}}
+
+
+@pytest.mark.altio_row("contract")
+def test_monitor_is_unknown_when_a_group_cannot_be_read(altio_target, altio_topology, altio_oracle):
+    """VCS: a monitor that cannot determine the state answers UNKNOWN (99), never ONLINE. The agent's
+    monitor is run by hand on the active control domain, once with its own ArgList values (it must say
+    ONLINE: the probe works) and once with a watched group that does not exist on the cluster."""
+    topo, target = altio_topology, altio_target
+    active = ldom_location(target.snapshot(), topo) or topo.control_systems()[0]
+    bring_to(target, topo, active, altio_oracle.windows.settle_s)
+    attrs = _arglist(topo, active)
+    code, said = target.probe_monitor(active, attrs)
+    assert code == 110, f"monitor with the lab's own StorageSG/NetworkSG on {active} exited {code}, not 110: {said}"
+    ghost = "altio-hil-unreadable-sg"
+    assert ghost not in topo.config.groups
+    unreadable = {**attrs, "StorageSG": {**attrs["StorageSG"], ghost: "0"}}
+    code, said = target.probe_monitor(active, unreadable)
+    assert code == 99, (f"monitor exited {code} for a StorageSG naming {ghost}, a group it cannot read "
+                        f"(UNKNOWN, 99, expected): {said.strip()[:300]}")

@@ -77,6 +77,12 @@ class Target(abc.ABC):
         """Run a command as on `system` (hastatus, hagrp, ldm, zpool, dladm, ...)."""
 
     @abc.abstractmethod
+    def probe_monitor(self, system: str, attrs: dict[str, dict[str, str]]) -> tuple[int, str]:
+        """Run the AlternateIO agent's monitor by hand on control system `system` for its resource with
+        these ArgList values (`{"StorageSG": {group: "0"|"1"}, "NetworkSG": {...}}`), as the VCS agent
+        framework would call it, outside the cluster's own cycle: (exit code, what it said)."""
+
+    @abc.abstractmethod
     def timing(self) -> LabTiming:
         """The timing attributes of the resource types as the cluster runs them now."""
 

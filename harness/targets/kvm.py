@@ -119,6 +119,15 @@ class KvmTarget(CommandTarget):
             raise InfrastructureError(str(exc)) from None
         return int(reply.get("rc", 1)), reply.get("out", ""), reply.get("err", "")
 
+    def probe_monitor(self, system: str, attrs: dict[str, dict[str, str]]) -> tuple[int, str]:
+        try:
+            reply = self.daemon.ask({"op": "probe", "system": system, "attrs": attrs}, timeout=90.0)
+        except LabDown as exc:
+            raise InfrastructureError(str(exc)) from None
+        if reply.get("rc") != 0:
+            raise InfrastructureError(f"the lab could not run the agent's monitor: {reply.get('err', '').strip()}")
+        return int(reply["code"]), reply.get("out", "")
+
     # -- what the VMs say ---------------------------------------------------------------------------------
     def _observe(self) -> None:
         try:

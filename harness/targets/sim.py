@@ -96,6 +96,10 @@ class _InProcessLab:
     def now(self) -> float:
         return self.clock.now()
 
+    def probe_monitor(self, system: str, attrs: dict[str, dict[str, str]]) -> tuple[int, str]:
+        code, lines = self.sim.probe_monitor(system, attrs)
+        return code, "".join(f"{line}\n" for line in lines)
+
     def _inject(self, fault: Fault) -> None:
         self.sim.inject(fault.kind, fault.where)
 

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from agents.alternateio import known_monitors
+from agents.contract import arglist_values
 from agents.package import checksums, install_files
 from harness.faults import CATALOGUE, Fault
 from harness.inventory import Lab, SparcHost, SparcIlom
@@ -457,6 +458,20 @@ class SparcTarget(CommandTarget):
         self.forget_timing()
 
     # -- the monitor under test ---------------------------------------------------------------------------------
+    def probe_monitor(self, system: str, attrs: dict[str, dict[str, str]]) -> tuple[int, str]:
+        """`monitor RESOURCE StorageSG n ... NetworkSG n ...` in the installed agent's directory, over
+        SSH, as the agent's README says to check it by hand (the V50 argument form)."""
+        resource = next((r for G in self.lab.config.groups.values() for r, R in G.resources.items()
+                         if R.type == "AlternateIO"), None)
+        if resource is None:
+            raise BadLabInput(f"lab {self.lab.name} has no AlternateIO resource")
+        args = [resource, *arglist_values(attrs, ("StorageSG", "NetworkSG"))]
+        rc, out, err = self.run(system, f"cd {self.settings.agent_dir} && ./monitor "
+                                + " ".join(shlex.quote(a) for a in args), timeout=120.0)
+        if rc in (UNREACHABLE, 124):
+            raise InfrastructureError(f"the agent's monitor could not be run on {system}: {err.strip()}")
+        return rc, out + err
+
     def identify_agent(self) -> None:
         """Checksums of the installed AlternateIO agent's files on every control system, and which
         build they are: a built-in monitor, the agent directory this run certifies, or "custom"."""

@@ -32,11 +32,11 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from agents.contract import EntryContext, monitor_state
+from agents.contract import EntryContext, arglist_values, monitor_state
 
 ENTRY_POINTS = ("monitor", "online", "offline", "clean")
 SLICE_S = 0.03  # wall seconds the lab waits on a running entry point between its own events
@@ -69,23 +69,6 @@ def agent_dir(path: Path) -> Path:
 def libfaketime() -> str | None:
     """The libfaketime preload library, when installed (Debian package `faketime`)."""
     return next((p for p in LIBFAKETIME_PATHS if os.path.exists(p)), None)
-
-
-def arglist_values(attrs: Mapping[str, Any], arg_list: Sequence[str], form: str = "V50") -> list[str]:
-    """The ArgList values as the framework passes them after the resource name (module docstring)."""
-    out: list[str] = []
-    for name in arg_list:
-        value = attrs.get(name)
-        if isinstance(value, Mapping):
-            elements = [str(x) for k, v in value.items() for x in (k, v)]
-        elif isinstance(value, (list, tuple)):
-            elements = [str(x) for x in value]
-        elif value is None:
-            elements = []
-        else:
-            elements = [str(value)]
-        out += ([name] if form == "V50" else []) + [str(len(elements)), *elements]
-    return out
 
 
 class Pacer(Protocol):

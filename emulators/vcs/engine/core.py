@@ -193,6 +193,10 @@ class Engine:
         return g in self._tfrozen or bool(self._gi(g, "Frozen"))
 
     # ------------------------------------------------------------------ registration
+    def agent(self, type_name: str) -> Any:
+        """The agent registered for a resource type (KeyError when none is)."""
+        return self._agents[type_name]
+
     def register_agent(self, type_name: str, agent: Any) -> None:
         self._agents[type_name] = agent
 
