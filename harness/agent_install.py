@@ -14,14 +14,14 @@ from harness.targets.lab_ledger import write_file
 from harness.targets.sparc import SparcTarget
 
 
-def _open(lab: Lab) -> SparcTarget:
-    target = SparcTarget(lab, "alternateio", 0)
+def _open(lab: Lab, monitor: str) -> SparcTarget:
+    target = SparcTarget(lab, monitor, 0)  # the build asked for is among those it identifies
     target.connect()
     return target
 
 
 def install(lab: Lab, monitor: str) -> str:
-    target = _open(lab)
+    target = _open(lab, monitor)
     agent_dir = target.settings.agent_dir
     files = install_files(monitor)
     modes = file_modes(monitor)
@@ -64,7 +64,7 @@ def _differences(target: SparcTarget, monitor: str) -> list[str]:
 
 
 def verify(lab: Lab, monitor: str) -> tuple[bool, str]:
-    target = _open(lab)
+    target = _open(lab, monitor)
     try:
         target.identify_agent()
         bad = _differences(target, monitor)

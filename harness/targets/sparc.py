@@ -119,10 +119,15 @@ class SparcTarget(CommandTarget):
                 target.healed_leftovers = target.heal_recorded()
             target.identify_agent()
             if check_monitor and target.installed_monitor != monitor:
+                installed = target.installed_monitor
+                what = {"custom": "a build that is none of the built-in monitors",
+                        "mixed": "different builds on its control domains"}.get(installed, f"the build '{installed}'")
+                certify = ("--monitor DIR, the agent directory it was installed from"
+                           if installed in ("custom", "mixed") else f"--monitor {installed}")
                 raise BadLabInput(
-                    f"lab {lab.name} runs the AlternateIO build '{target.installed_monitor}', not '{monitor}' "
+                    f"lab {lab.name} runs {what} of the AlternateIO agent, not '{monitor}' "
                     f"(install it with `altio-hil agent install --lab {lab.path} --monitor {monitor}`, "
-                    f"or certify what is installed with --monitor {target.installed_monitor})")
+                    f"or certify what is installed with {certify})")
             if apply_timing:
                 target.apply_timing()
             target.poll_s = max(1.0, min(10.0, target.timing().get("AlternateIO", "MonitorInterval") / 4))
@@ -481,7 +486,7 @@ class SparcTarget(CommandTarget):
         names = sorted({n for ref in builds.values() for n in ref})
         found = set()
         for node in self.lab.nodes:
-            rc, out, _ = self.run(node.control, f"cd {shlex.quote(self.settings.agent_dir)} 2>/dev/null && "
+            rc, out, _ = self.run(node.control, f"cd {self.settings.agent_dir} 2>/dev/null && "
                                   f"for f in {' '.join(map(shlex.quote, names))}; do if [ -f \"$f\" ]; then "
                                   "(sha256sum \"$f\" 2>/dev/null || digest -a sha256 -v \"$f\") | tail -1; "
                                   "else echo \"missing $f\"; fi; done")

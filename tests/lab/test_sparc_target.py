@@ -87,7 +87,7 @@ def test_the_legacy_monitor_fails_exactly_the_s2_and_n2_rows(tmp_path):
         refused = _run(lab, "run", "--lab", str(lab.inventory), "--suite", "matrix", "--no-html",
                        "--report", str(tmp_path / "r0"))
         assert refused.returncode == 2, refused.stdout + refused.stderr
-        assert "runs the AlternateIO build 'legacy-primary-only', not 'alternateio'" in refused.stdout + refused.stderr
+        assert "runs the build 'legacy-primary-only' of the AlternateIO agent, not 'alternateio'" in refused.stdout + refused.stderr
         done = _run(lab, "run", "--lab", str(lab.inventory), "--suite", "matrix", "--no-html",
                     "--monitor", "legacy-primary-only", "--report", str(tmp_path / "r1"), "--seed", "3")
         assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
@@ -154,6 +154,40 @@ def test_agent_install_and_verify(sparc_lab):
     assert _run(lab, "agent", "verify", "--lab", inv, "--monitor", "legacy-primary-only").returncode == 0
     assert _run(lab, "agent", "install", "--lab", inv).returncode == 0
     assert _run(lab, "agent", "verify", "--lab", inv).returncode == 0
+
+
+def test_a_directory_build_is_installed_identified_and_is_what_runs(sparc_lab, tmp_path):
+    """`agent install --monitor DIR` puts a build on the lab; `run --monitor DIR` certifies what is
+    installed (its checksums in results.json), and the lab's cluster runs those very entry points:
+    the build's own log line reaches the lab's engine log."""
+    import hashlib
+    import shutil
+
+    lab = sparc_lab
+    inv = str(lab.inventory)
+    build = tmp_path / "vendor-build"
+    shutil.copytree(REPO / "agents" / "AlternateIO", build, symlinks=False)
+    (build / "monitor").rename(build / "monitor.py")
+    (build / "monitor").write_text('#!/bin/sh\necho "vendor-build-7 monitor on $VCS_SYSTEM" >&2\n'
+                                   'exec "$(dirname "$0")/monitor.py" "$@"\n')
+    (build / "monitor").chmod(0o755)
+    assert _run(lab, "agent", "install", "--lab", inv, "--monitor", str(build)).returncode == 0
+    assert _run(lab, "agent", "verify", "--lab", inv, "--monitor", str(build)).returncode == 0
+    refused = _run(lab, "run", "--lab", inv, "--no-html", "--report", str(tmp_path / "r0"))
+    assert refused.returncode == 2 and "runs a build that is none of the built-in monitors" in refused.stderr
+    report = tmp_path / "report"
+    done = _run(lab, "run", "--lab", inv, "--monitor", str(build), "--suite", "matrix", "-k", "S2 and node1",
+                "--report", str(report), "--no-html", "--seed", "3")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = _results(report)
+    assert results["agent"]["monitor"] == str(build)
+    want = {str(p.relative_to(build)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in build.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    for system in ("primary1", "primary2"):
+        assert {n: results["agent"]["files"][system].get(n) for n in want} == want
+    log = lab.out("primary1", "grep -c 'vendor-build-7 monitor on primary' ~/var/VRTSvcs/log/engine_A.log")
+    assert int(log.strip() or 0) > 0, "the installed build's monitor never ran on the lab"
+    assert _run(lab, "agent", "install", "--lab", inv).returncode == 0
 
 
 class _Listener:
