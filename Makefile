@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := libvirt-dev pkg-config
+# faketime: a script agent's entry points share the sim lab's pace (emulators/vcs/agents/script.py)
+APT_PACKAGES := libvirt-dev pkg-config faketime
 # what the tests need beyond the demo: a real OpenSSH server for the sparc-sim lab (tests start their own)
 TEST_APT_PACKAGES := openssh-server openssh-client
 # the kvm tier: QEMU, libvirt, the disk path servers, and what the guest image is built from
