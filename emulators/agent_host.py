@@ -31,7 +31,14 @@ from typing import TYPE_CHECKING
 
 from emulators.front import homes
 from emulators.front.labdir import LabLayout
-from emulators.vcs.agents.script import GatedPacer, Pacer, PolledPacer, ScriptAgent, libfaketime
+from emulators.vcs.agents.script import (
+    GatedPacer,
+    Pacer,
+    PolledPacer,
+    ScriptAgent,
+    argument_form,
+    libfaketime,
+)
 
 if TYPE_CHECKING:
     from emulators.lab import LabSpec, SimLab
@@ -120,7 +127,12 @@ class AgentHost:
             env["FAKETIME"] = f"+0 x{self.pacer.pace:g}"
         return env
 
-    def agent(self, arg_list: tuple[str, ...], form: str = "V50") -> ScriptAgent:
+    def agent(self, arg_list: tuple[str, ...], form: str | None = None) -> ScriptAgent:
+        """The agent the engine registers; `form` V40/V50, by default as the directory's agent binary
+        link says (`AlternateIOAgent -> ScriptAgent` is V40), read on the first control system."""
+        if form is None:
+            first = next((s for s, role in self.roles.items() if role == "control"), None)
+            form = argument_form(self.directory(first)) if first else "V50"
         agent = ScriptAgent(self.directory, arg_list, self.env, self.pacer, form=form)
         self._agents.append(agent)
         return agent

@@ -397,23 +397,32 @@ class _Stop(Exception):
 
 
 @contextlib.contextmanager
-def _stoppable() -> Iterator[None]:
-    """SIGINT and SIGTERM raise _Stop in the main loop (outside the main thread: Ctrl-C only)."""
-
-    def on_signal(signum, frame):
-        raise _Stop(signum)
-
+def _handling(on_signal: Callable[[int, object], None]) -> Iterator[None]:
+    """SIGINT and SIGTERM go to `on_signal` inside the block (outside the main thread they cannot be
+    set: Ctrl-C then arrives as KeyboardInterrupt), the previous handlers come back after it."""
     previous = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(ValueError):
             previous[signum] = signal.signal(signum, on_signal)
     try:
         yield
-    except KeyboardInterrupt:
-        raise _Stop(signal.SIGINT) from None
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGINT and SIGTERM raise _Stop in the main loop."""
+
+    def on_signal(signum, frame):
+        raise _Stop(signum)
+
+    try:
+        with _handling(on_signal):
+            yield
+    except KeyboardInterrupt:
+        raise _Stop(signal.SIGINT) from None
 
 
 @contextlib.contextmanager
@@ -423,15 +432,8 @@ def _patient(say: Callable[[str], None], waiting: Callable[[], int]) -> Iterator
     def on_signal(signum, frame):
         say(f"altio-hil mutants: waiting for {waiting()} run(s) to heal and stop")
 
-    previous = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(ValueError):
-            previous[signum] = signal.signal(signum, on_signal)
-    try:
+    with _handling(on_signal):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from agents.contract import EntryContext, arglist_values, monitor_state
-from emulators.vcs.agents.script import AgentDirError, ScriptAgent, agent_dir, libfaketime
+from emulators.vcs.agents.script import AgentDirError, ScriptAgent, agent_dir, argument_form, libfaketime
 
 ATTRS = {"StorageSG": {"primary1-strsg": 1}, "NetworkSG": {"primary1-nwsg": 0}}
 
@@ -159,6 +159,17 @@ def test_an_entry_points_sleep_runs_at_the_labs_pace(tmp_path):
     assert code == 110
     assert wall < 2.5, f"sleep 5 at pace 10 took {wall:.1f}s of wall time"
     assert 4.0 <= emulated <= 25.0, f"the lab's clock moved {emulated:.1f}s while the entry point slept 5"
+
+
+def test_the_argument_form_follows_the_agent_binary_link(tmp_path):
+    """VCS: `<Type>Agent -> ScriptAgent` passes V40 (positional) values, Script50Agent and later V50."""
+    d = _agent_dir(tmp_path)
+    assert argument_form(d) == "V50"
+    (d / "AlternateIOAgent").symlink_to("/opt/VRTSvcs/bin/ScriptAgent")
+    assert argument_form(d) == "V40"
+    (d / "AlternateIOAgent").unlink()
+    (d / "AlternateIOAgent").symlink_to("/opt/VRTSvcs/bin/Script51Agent")
+    assert argument_form(d) == "V50"
 
 
 def test_agent_dir_refuses_what_is_not_an_agent_directory(tmp_path):

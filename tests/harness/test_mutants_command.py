@@ -332,3 +332,20 @@ def test_end_to_end_on_the_sim_lab(tmp_path):
     assert (report / "runs" / "ignores-network" / "results.json").is_file()
     assert "[2/2] ignores-network: killed by" in done.stdout
     assert "seed 7" in done.stdout
+
+
+@pytest.mark.slow
+def test_every_mutant_is_killed_on_the_3_node_lab_and_the_seed_lab_misses_only_what_it_cannot_tell(tmp_path):
+    """The issue's bar: on sim-3node every mutant dies; the seed lab (two systems per group, no
+    non-critical pool) cannot tell first-two-systems and partial-counts from the correct agent."""
+    tri = subprocess.run([*CLI, "mutants", "--lab", "inventories/sim-3node.yaml", "--seed", "5",
+                          "--report", str(tmp_path / "tri")], cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert tri.returncode == 0, tri.stdout[-3000:] + tri.stderr[-2000:]
+    matrix = json.loads((tmp_path / "tri" / "mutants.json").read_text())
+    assert set(matrix) == set(MUTANTS) and all(m["killed"] and m["by"] for m in matrix.values())
+    assert any(i.startswith("S4[") and i.endswith("/partial]") for i in matrix["partial-counts"]["by"])
+    seed = subprocess.run([*CLI, "mutants", "--seed", "5", "--report", str(tmp_path / "seed")], cwd=REPO,
+                          capture_output=True, text=True, timeout=900)
+    assert seed.returncode == 1, seed.stdout[-3000:] + seed.stderr[-2000:]
+    matrix = json.loads((tmp_path / "seed" / "mutants.json").read_text())
+    assert {name for name, m in matrix.items() if not m["killed"]} == {"first-two-systems", "partial-counts"}

@@ -125,9 +125,9 @@ def test_steady_state_follows_the_main_cf(booted: Booted):
 
 def test_guest_paths_are_derived_from_the_config(booted: Booted):
     """On every node that can run the guest: one vnet per service domain (and NIC) of the network
-    groups AlternateIO names for that control system, one vdisk per service domain of each storage
-    group, the vdisks of one storage group in one mpgroup of their own, each path backed by the
-    zpool that group's Zpool resource names on that service domain."""
+    groups AlternateIO names for that control system, one vdisk per service domain of each Zpool
+    resource of each storage group, the vdisks of one Zpool resource in one mpgroup of their own,
+    each path backed by the zpool that resource names on that service domain."""
     topo = booted.topo
     for control in topo.control_systems():
         service = topo.services[control]
@@ -147,12 +147,13 @@ def test_guest_paths_are_derived_from_the_config(booted: Booted):
             assert device.startswith("/dev/zvol/dsk/"), device
             pool = device.split("/")[4]
             by_mpgroup.setdefault(disk.mpgroup, set()).add((disk.server, pool))
+        # one mpgroup (one virtual disk of the guest) per Zpool resource of each storage group
         want_groups = sorted(
-            sorted((booted.domain_name(s), pool) for s in topo.serving_systems(sg) for pool in topo.pools(sg, s))
-            for sg in service.storage)
+            sorted((booted.domain_name(s), topo.pools(sg, s)[i]) for s in topo.serving_systems(sg))
+            for sg in service.storage for i in range(len(topo.pools(sg, topo.serving_systems(sg)[0]))))
         assert sorted(sorted(paths) for paths in by_mpgroup.values()) == want_groups
         assert len(vdisks) == sum(len(paths) for paths in want_groups)
-        assert len(by_mpgroup) == len(service.storage) > 0
+        assert len(by_mpgroup) == len(want_groups) >= len(service.storage) > 0
 
 
 def test_each_command_answers_where_it_would_on_real_hardware(booted: Booted):

@@ -188,3 +188,40 @@ def test_lab_exec_answers_as_a_shell_does(tmp_path):
         assert line.returncode == 0, line.stderr
         rows = line.stdout.splitlines()
         assert rows and all("ldomsg" in r for r in rows) and any("primary1" in r for r in rows)
+
+
+def test_lab_up_runs_a_script_agent_directory_and_its_monitor_can_be_probed(tmp_path):
+    """`lab up --monitor DIR`: the daemon's engine calls DIR's entry points as processes (their own
+    log line reaches the engine log), the `probe` op runs its monitor by hand (110 with the lab's
+    ArgList, 99 for a group it cannot read), and `lab down` leaves none of its processes behind."""
+    own = REPO / "agents" / "AlternateIO"
+    build = tmp_path / "build"
+    build.mkdir()
+    for ep in ("online", "offline", "clean"):
+        (build / ep).write_text(f'#!/bin/sh\nexec {own / ep} "$@"\n')
+    (build / "monitor").write_text(f'#!/bin/sh\necho "daemon-build-5 on $VCS_SYSTEM" >&2\nexec {own / "monitor"} "$@"\n')
+    for ep in ("online", "offline", "clean", "monitor"):
+        (build / ep).chmod(0o755)
+    inventory = fast_inventory(tmp_path, name="seed-script-agent", time_scale=20)
+    with lab_dirs() as (runtime, state):
+        cli = LabCli(inventory, runtime, state)
+        try:
+            up = cli.lab("up", "--monitor", str(build), timeout=180)
+            assert up.returncode == 0, (up.stdout, up.stderr)
+            summary = parse_hastatus_sum(cli.out("primary1", "hastatus", "-sum"))
+            assert summary.groups[("aiosg", "primary1")].state == "ONLINE"
+            log = cli.out("primary1", "cat", "/var/VRTSvcs/log/engine_A.log")
+            assert "AlternateIO:altiores:monitor:daemon-build-5 on primary1" in log
+            attrs = {"StorageSG": {"primary1-strsg": "1"}, "NetworkSG": {"primary1-nwsg": "0"}}
+            reply = request(cli.socket(), {"op": "probe", "system": "primary1", "attrs": attrs}, timeout=60)
+            assert (reply["rc"], reply["code"]) == (0, 110), reply
+            ghost = {**attrs, "StorageSG": {**attrs["StorageSG"], "no-such-sg": "0"}}
+            reply = request(cli.socket(), {"op": "probe", "system": "primary1", "attrs": ghost}, timeout=60)
+            assert (reply["rc"], reply["code"]) == (0, 99), reply
+            bad = request(cli.socket(), {"op": "probe", "system": "nosuch", "attrs": attrs}, timeout=60)
+            assert bad["rc"] == 2 and "nosuch" in bad["err"], bad
+        finally:
+            cli.lab("down", timeout=30)
+            kill_started_daemons(cli)
+        leftovers = subprocess.run(["pgrep", "-f", str(build)], capture_output=True, text=True).stdout.split()
+        assert not leftovers, f"entry points of {build} still running after lab down: {leftovers}"

@@ -66,6 +66,17 @@ def agent_dir(path: Path) -> Path:
     return resolved
 
 
+def argument_form(directory: Path, type_name: str = "AlternateIO") -> str:
+    """V40 or V50, as VCS decides it: by the agent binary the directory's `<Type>Agent` links to
+    (`ScriptAgent`: V40, positional; `Script50Agent`, `Script51Agent`, ...: V50). No link: V50."""
+    link = directory / f"{type_name}Agent"
+    try:
+        target = os.path.basename(os.readlink(link))
+    except OSError:
+        return "V50"
+    return "V40" if target == "ScriptAgent" else "V50"
+
+
 def libfaketime() -> str | None:
     """The libfaketime preload library, when installed (Debian package `faketime`)."""
     return next((p for p in LIBFAKETIME_PATHS if os.path.exists(p)), None)
