@@ -29,6 +29,23 @@ def test_waiting_states_while_generator_entry_points_run():
                for ln in lab.engine.log_lines)
 
 
+def test_a_switch_requested_while_a_monitor_runs_goes_on_when_the_monitor_ends():
+    """An entry point that takes time (a script agent's process): a switch (offline first) that
+    arrives while the resource's monitor runs waits for it, then completes. It stalled for good
+    when the monitor left the state unchanged (nothing moved the transition on)."""
+    lab = Lab(config(S3, group("G", S3, AutoStartList=["s1"])), start=False)
+    lab.engine.start()
+    assert lab.engine.settle()
+    assert lab.state("G", "s1") == "ONLINE"
+    lab.app.delay["monitor"] = 20.0
+    rr = lab.engine._rr[("G_r", "s1")]
+    lab.clock.run_while(lambda: rr.action != "monitor", 3600)  # the next periodic monitor is running
+    assert rr.action == "monitor"
+    lab.engine.switch_group("G", "s2")
+    assert lab.engine.settle()
+    assert lab.states("G") == {"s1": "OFFLINE", "s2": "ONLINE", "s3": "OFFLINE"}
+
+
 def test_online_timeout_faults_and_fails_over():
     lab = Lab(config(S3, group("G", S3, AutoStartList=["s1"])), start=False)
     lab.app.hang.add(("G_r", "s1", "online"))

@@ -516,6 +516,14 @@ class Engine:
                      lambda code: self._monitor_done(r, s, code))
 
     def _monitor_done(self, r: str, s: str, code: int | None) -> None:
+        self._monitor_result(r, s, code)
+        # a transition of the group that waited for this monitor (an entry point that takes time: a
+        # script agent's process) goes on now, whether or not the monitor changed the resource's state
+        g = self._group_of[r]
+        if self._gr[(g, s)].intent is not None:
+            self._group_progress(g, s)
+
+    def _monitor_result(self, r: str, s: str, code: int | None) -> None:
         rr = self._rr[(r, s)]
         self._set_action(rr, None)
         if code is None:
