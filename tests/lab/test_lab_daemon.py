@@ -210,7 +210,8 @@ def test_lab_up_runs_a_script_agent_directory_and_its_monitor_can_be_probed(tmp_
             assert up.returncode == 0, (up.stdout, up.stderr)
             summary = parse_hastatus_sum(cli.out("primary1", "hastatus", "-sum"))
             assert summary.groups[("aiosg", "primary1")].state == "ONLINE"
-            log = cli.out("primary1", "cat", "/var/VRTSvcs/log/engine_A.log")
+            log = request(cli.socket(), {"op": "exec", "system": "primary1",
+                                         "argv": ["cat", "/var/VRTSvcs/log/engine_A.log"]})["out"]
             assert "AlternateIO:altiores:monitor:daemon-build-5 on primary1" in log
             attrs = {"StorageSG": {"primary1-strsg": "1"}, "NetworkSG": {"primary1-nwsg": "0"}}
             reply = request(cli.socket(), {"op": "probe", "system": "primary1", "attrs": attrs}, timeout=60)
