@@ -1,7 +1,9 @@
 """The `altio-hil` command.
 
-    altio-hil run [--lab INVENTORY] [--target sim|kvm|sparc] [--monitor alternateio|legacy-primary-only]
-                  [-n N] [--seed S] [--report DIR] [--suite NAME ...]
+    altio-hil run [--lab INVENTORY] [--target sim|kvm|sparc] [--monitor NAME|DIR]
+                  [-n N] [--seed S] [--report DIR] [--suite NAME ...] [-k EXPR]
+    altio-hil mutants [--lab INVENTORY] [--report DIR] [--only NAME ...] [--list]
+    altio-hil agent install|verify --lab INVENTORY [--monitor NAME|DIR]
     altio-hil inventory check FILE
     altio-hil heal [--lab INVENTORY]
     altio-hil lab up|down|status [--lab INVENTORY]
