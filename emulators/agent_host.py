@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from emulators.front import homes
 from emulators.front.labdir import LabLayout
+from emulators.shim import raw_reply
 from emulators.vcs.agents.script import (
     GatedPacer,
     Pacer,
@@ -155,12 +156,14 @@ class AgentHost:
                 if not chunk:
                     break
                 data += chunk
+            raw = False
             try:
                 request = json.loads(data.split(b"\n", 1)[0])
                 system, argv = request["system"], [str(a) for a in request["argv"]]
+                raw = request.get("reply") == "raw"
                 if request.get("op") != "exec" or not isinstance(system, str) or not argv:
                     raise ValueError
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, AttributeError):
                 reply = {"rc": 2, "out": "", "err": "malformed request\n"}
             else:
                 while not gate.acquire(timeout=0.2):  # the lab is busy with its own events
@@ -171,7 +174,7 @@ class AgentHost:
                 finally:
                     gate.release()
                 reply = {"rc": rc, "out": out, "err": err}
-            conn.sendall(json.dumps(reply).encode())
+            conn.sendall(raw_reply(reply) if raw else json.dumps(reply).encode())
 
         def loop() -> None:
             while not self._stop.is_set():

@@ -47,6 +47,7 @@ from emulators.kvm import KvmSetupError
 from emulators.lab import LabSpec, SimLab
 from emulators.ovm import FaultError
 from emulators.ovm.model import PlatformError
+from emulators.shim import raw_reply
 
 if TYPE_CHECKING:
     from emulators.agent_host import AgentHost
@@ -63,7 +64,7 @@ OPS: dict[str, tuple[dict[str, type], dict[str, type]]] = {
     "ready": ({}, {}),
     "status": ({}, {}),
     "stop": ({}, {}),
-    "exec": ({"system": _STR, "argv": _ARGV}, {}),
+    "exec": ({"system": _STR, "argv": _ARGV}, {"reply": _STR}),
     "resolve": ({"kind": _STR, "where": _STR}, {}),
     "fault": ({"kind": _STR, "where": _STR}, {}),
     "heal": ({}, {"all": _BOOL, "kind": _STR, "where": _STR}),
@@ -100,6 +101,8 @@ def request_problem(request: object) -> str | None:
             return f"{op}: field {name!r} must be a {what}, not {json.dumps(request[name])}"
     if op == "exec" and (not request["argv"] or not all(isinstance(a, str) for a in request["argv"])):
         return "exec: argv must be a non-empty list of strings"
+    if op == "exec" and request.get("reply", "json") not in ("json", "raw"):
+        return "exec: reply must be json or raw"
     if op == "heal" and not request.get("all") and not ("kind" in request and "where" in request):
         return "heal: give all: true, or kind and where"
     if op == "power" and request.get("state") not in (None, "on", "off"):
@@ -164,7 +167,7 @@ class LabServer:
 
     def _op_exec(self, request: dict) -> dict:
         rc, out, err = self.lab.run_command(request["system"], list(request["argv"]))
-        return {"rc": rc, "out": out, "err": err}
+        return {"rc": rc, "out": out, "err": err, **({"_raw": True} if request.get("reply") == "raw" else {})}
 
     def _op_resolve(self, request: dict) -> dict:
         return {"rc": 0, "out": "", "err": "", "where": self.normalise(request["kind"], request["where"])}
@@ -284,7 +287,7 @@ class LabServer:
     async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             reply = await self._read_request(reader)
-            writer.write(json.dumps(reply).encode() + b"\n")
+            writer.write(raw_reply(reply) if reply.pop("_raw", False) else json.dumps(reply).encode() + b"\n")
             await writer.drain()
         except OSError:
             pass  # the client went away
