@@ -86,7 +86,7 @@ class AgentHost:
         gate = threading.Lock()
         gate.acquire()  # held by the thread that drives the lab, except while it waits on an entry point
         host = cls(spec, layout, GatedPacer(spec.time_scale, gate), lambda _system: agent_dir, owned_root=root)
-        host._prepare_homes(install=None)
+        host._prepare_homes()
         return host
 
     @classmethod
@@ -105,16 +105,13 @@ class AgentHost:
                 return agent_dir
         host = cls(spec, layout, PolledPacer(spec.time_scale), directory)
         if not installed:
-            host._prepare_homes(install=None)
+            host._prepare_homes()
         return host
 
-    def _prepare_homes(self, install: str | None) -> None:
-        homes.write_shims(self.layout, SimpleNamespace(python=sys.executable))
-        for system, role in self.roles.items():
-            home = self.layout.home(system)
-            if home.exists():
-                shutil.rmtree(home)
-            homes.make_home(self.layout, system, role, install)
+    def _prepare_homes(self) -> None:
+        """The lab's shims and a clean home per cluster system, no agent installed (the engine runs
+        the directory given): what a sparc-sim lab's front prepares, minus the build."""
+        homes.prepare(self.layout, SimpleNamespace(python=sys.executable, roles=self.roles), None)
 
     # -- what the engine runs -------------------------------------------------------------------------------
     def env(self, system: str) -> dict[str, str]:

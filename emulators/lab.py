@@ -316,16 +316,10 @@ class SimLab:
     def probe_monitor(self, system: str, attrs: dict) -> tuple[int, list[str]]:
         """`_probe`, run to its end at once (a lab on the virtual clock, or an in-process agent): the
         clock does not move; a script agent's process still answers through the lab's commands."""
-        from collections.abc import Generator
+        from agents.contract import run_entry_point
 
         result, lines = self._probe(system, attrs)
-        if isinstance(result, Generator):
-            try:
-                while True:
-                    next(result)
-            except StopIteration as stop:
-                result = stop.value
-        return int(result if result is not None else 99), lines
+        return run_entry_point(result, sleep=lambda _seconds: None), lines
 
     def probe_monitor_on_clock(self, system: str, attrs: dict, done) -> None:
         """`_probe` driven by the lab's clock (a daemon: the loop keeps serving the agent's commands);

@@ -37,9 +37,10 @@ def emulated_commands() -> tuple[str, ...]:
     return tuple(getattr(lab_module, "EMULATED_COMMANDS", FALLBACK_COMMANDS))
 
 
-def prepare(layout: LabLayout, front: FrontSpec, monitor: str) -> None:
+def prepare(layout: LabLayout, front: FrontSpec, monitor: str | None) -> None:
     """A fresh lab: shims, empty engine log, and a clean home per system (what a previous run of
-    the lab left in its homes goes with it)."""
+    the lab left in its homes goes with it); `monitor`: the build installed in the control domains
+    (None: none)."""
     write_shims(layout, front)
     write_private(layout.engine_log, "")
     if os.path.lexists(layout.homes):

@@ -32,6 +32,7 @@ from agents.contract import arglist_values
 from agents.package import checksums, install_files
 from harness.faults import CATALOGUE, Fault
 from harness.inventory import Lab, SparcHost, SparcIlom
+from harness.oracle import Topology
 from harness.parsers import parse_dladm_show_phys, parse_zpool_import, parse_zpool_status
 from harness.targets.base import BadLabInput, InfrastructureError
 from harness.targets.commands import UNREACHABLE, CommandTarget, pool_disks
@@ -466,10 +467,7 @@ class SparcTarget(CommandTarget):
     def probe_monitor(self, system: str, attrs: dict[str, dict[str, str]]) -> tuple[int, str]:
         """`monitor RESOURCE StorageSG n ... NetworkSG n ...` in the installed agent's directory, over
         SSH, as the agent's README says to check it by hand (the V50 argument form)."""
-        resource = next((r for G in self.lab.config.groups.values() for r, R in G.resources.items()
-                         if R.type == "AlternateIO"), None)
-        if resource is None:
-            raise BadLabInput(f"lab {self.lab.name} has no AlternateIO resource")
+        resource = Topology(self.lab.config, self.lab.nodes).alternateio_resource
         args = [resource, *arglist_values(attrs, ("StorageSG", "NetworkSG"))]
         rc, out, err = self.run(system, f"cd {self.settings.agent_dir} && ./monitor "
                                 + " ".join(shlex.quote(a) for a in args), timeout=120.0)

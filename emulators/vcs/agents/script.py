@@ -121,6 +121,15 @@ class GatedPacer:
         return proc.poll() is not None
 
 
+def _kill_group(proc: subprocess.Popen) -> None:
+    """An entry point and whatever it started (its own session): SIGKILL, then reaped."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
 def _printable(line: bytes) -> str:
     text = line.decode("utf-8", "replace")
     return "".join(c if c.isprintable() else "?" for c in text)[:300]
@@ -145,11 +154,7 @@ class ScriptAgent:
     def close(self) -> None:
         """Kill the entry points still running (the lab is going away)."""
         for proc in list(self.live):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
+            _kill_group(proc)
         self.live.clear()
 
     def monitor(self, ctx: EntryContext) -> Generator[float, None, int]:
@@ -195,11 +200,7 @@ class ScriptAgent:
                 yield due - charged
         finally:
             if proc.poll() is None:  # timed out (the engine closed us) or the lab is going away
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                proc.wait()
+                _kill_group(proc)
             self.live.discard(proc)
             self._log_output(ctx, output, ep)
             output.close()
