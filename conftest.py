@@ -48,21 +48,22 @@ def altio_play(altio_target, altio_oracle, altio_report, altio_record, altio_sav
 
 @pytest.fixture(scope="session")
 def altio_lab_faults(pytestconfig, altio_lab, altio_topology) -> list[Fault]:
-    """Every fault the lab's configuration offers a randomized schedule: each pool and NIC that a
+    """Every fault the lab's configuration offers a randomized schedule: each pool, disk and NIC that a
     storage or network group of AlternateIO uses, on every system serving it, and every I/O domain
     (domain kills only where destructive faults are allowed: see the plugin's destructive_refusal)."""
     from harness.plugin import destructive_refusal, target_kind
 
     kind = target_kind(pytestconfig, altio_lab)
     destructive_ok = kind == "sim" or destructive_refusal(pytestconfig, altio_lab, kind) is None
-    topo = altio_topology
+    from harness.scenarios import group_faults
+
     faults = []
-    for control in topo.control_systems():
-        node = topo.node_of(control)
-        for sg in topo.services[control].storage:
-            faults += [Fault("zpool_offline", f"{s}:{p}") for s in topo.serving_systems(sg) for p in topo.pools(sg, s)]
-        for sg in topo.services[control].network:
-            faults += [Fault("nic_pull", f"{s}:{n}") for s in topo.serving_systems(sg) for n in topo.nics(sg, s)]
-        faults += [Fault("domain_kill", a) for a in node.systems if a != control]
-        faults.append(Fault("domain_kill", control))
+    for topo in altio_topology.guests():  # every guest's groups and domains
+        for control in topo.control_systems():
+            node = topo.node_of(control)
+            for sg in topo.services[control].storage:
+                faults += [f for s in topo.serving_systems(sg) for f in group_faults(topo, sg, s, "zpool_offline")]
+            for sg in topo.services[control].network:
+                faults += [f for s in topo.serving_systems(sg) for f in group_faults(topo, sg, s, "nic_pull")]
+            faults += [Fault("domain_kill", a) for a in node.systems]
     return sorted({f for f in faults if destructive_ok or not f.destructive})

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from emulators.ovm.model import backend_kind
 from emulators.vcs.config.model import Config, Group
 from harness.faults import Fault
 from harness.timing import LabTiming, Windows
@@ -59,6 +60,11 @@ class GuestService:
         return {**self.storage, **self.network}
 
 
+def disk_name(partition: str) -> str:
+    """The disk a Disk resource's Partition names (c3t5d0s2, /dev/dsk/c3t5d0s2, /dev/rdsk/c3t5d0)."""
+    return backend_kind(partition if partition.startswith("/") else f"/dev/dsk/{partition}")[1]
+
+
 def _as_int(v: object) -> int:
     try:
         return int(v)  # type: ignore[arg-type]
@@ -99,21 +105,60 @@ def topology_problems(config: Config, main_cf: str) -> list[str]:
     return problems
 
 
-class Topology:
-    """Read-only questions about a lab's cluster configuration and node layout."""
+def guest_groups(config: Config) -> list[str]:
+    """The LDom service groups that have a guest to certify: each requires a group holding an
+    AlternateIO resource (its I/O domains' consolidated state), in main.cf order."""
+    out = []
+    for group, _res in config.resources_of_type("LDom"):
+        if group.name not in out and _alternateio_of(config, group) is not None:
+            out.append(group.name)
+    return out
 
-    def __init__(self, config: Config, nodes: list[NodeLayout] | tuple[NodeLayout, ...]) -> None:
+
+def _alternateio_of(config: Config, ldom_group: Group) -> tuple[Group, object] | None:
+    """The (group, resource) of the AlternateIO resource the LDom group depends on (its child)."""
+    for dep in ldom_group.group_deps:
+        child = config.groups.get(dep.child)
+        for res in (child.resources.values() if child else ()):
+            if res.type == "AlternateIO":
+                return child, res
+    return None
+
+
+class Topology:
+    """Read-only questions about a lab's cluster configuration and node layout, for one guest.
+
+    A lab may run several guests (one LDom service group each, each over its own AlternateIO
+    resource, some sharing network or storage service groups). A Topology answers for the guest
+    `guest` names (its LDom group; default: the first of main.cf); `guests()` gives one per guest.
+    """
+
+    def __init__(self, config: Config, nodes: list[NodeLayout] | tuple[NodeLayout, ...],
+                 guest: str | None = None) -> None:
         self.config = config
         self.nodes = list(nodes)
         aio = config.resources_of_type("AlternateIO")
         ldom = config.resources_of_type("LDom")
         if not aio or not ldom:
             raise ValueError("the cluster configuration has no AlternateIO or no LDom resource")
-        self.alternateio_group, self.alternateio_resource = aio[0][0].name, aio[0][1].name
-        self.ldom_group, self.ldom_resource = ldom[0][0].name, ldom[0][1].name
-        res = aio[0][1]
-        self.guest = str(ldom[0][1].attributes["LDomName"].for_system(None)) \
-            if "LDomName" in ldom[0][1].attributes else ldom[0][1].name
+        self.guest_groups = guest_groups(config)
+        if guest is None:
+            # a guest over an AlternateIO resource first; a lab without that link keeps the first of each
+            pick = self.guest_groups[0] if self.guest_groups else ldom[0][0].name
+        else:
+            pick = guest
+        ldom_group = config.groups.get(pick)
+        ldom_res = next((r for r in ldom_group.resources.values() if r.type == "LDom"), None) \
+            if ldom_group is not None else None
+        if ldom_group is None or ldom_res is None:
+            raise ValueError(f"{pick} is not an LDom service group of this cluster "
+                             f"(guests: {', '.join(self.guest_groups)})")
+        linked = _alternateio_of(config, ldom_group)
+        aio_group, res = linked if linked is not None else aio[0]
+        self.alternateio_group, self.alternateio_resource = aio_group.name, res.name
+        self.ldom_group, self.ldom_resource = ldom_group.name, ldom_res.name
+        self.guest = str(ldom_res.attributes["LDomName"].for_system(None)) \
+            if "LDomName" in ldom_res.attributes else ldom_res.name
 
         def per_system(attr: str, system: str) -> dict[str, int]:
             av = res.attributes.get(attr)
@@ -122,6 +167,34 @@ class Topology:
 
         self.services = {s: GuestService(per_system("StorageSG", s), per_system("NetworkSG", s))
                          for s in self.group(self.ldom_group).system_list}
+        self._guests: list[Topology] | None = None
+
+    @property
+    def multiguest(self) -> bool:
+        """Whether the lab runs more than one guest (scenario ids then name the guest they judge)."""
+        return len(self.guest_groups) > 1
+
+    def guests(self) -> list[Topology]:
+        """One Topology per guest of the lab, this one included, in main.cf order."""
+        if self._guests is None:
+            self._guests = [self if g == self.ldom_group else Topology(self.config, self.nodes, g)
+                            for g in self.guest_groups] or [self]
+            for t in self._guests:
+                t._guests = self._guests
+        return self._guests
+
+    def for_guest(self, ldom_group: str) -> Topology:
+        for t in self.guests():
+            if t.ldom_group == ldom_group:
+                return t
+        raise KeyError(ldom_group)
+
+    def home(self) -> str:
+        """The control system the guest runs on when nothing is wrong: the first of its LDom group's
+        AutoStartList, else the system of lowest SystemList priority."""
+        value = self.group(self.ldom_group).attr("AutoStartList", default=[])
+        asl = [str(s) for s in (value if isinstance(value, (list, tuple, dict)) else [value]) if str(s) in self.services]
+        return asl[0] if asl else self.control_systems()[0]
 
     def group(self, name: str) -> Group:
         return self.config.groups[name]
@@ -153,6 +226,11 @@ class Topology:
     def pools(self, sg: str, system: str) -> list[str]:
         return self.resource_values(sg, ("Zpool",), "PoolName", system)
 
+    def disks(self, sg: str, system: str) -> list[str]:
+        """Disks of the group's Disk resources on a system (a shared backend: the same LUN that every
+        service domain of an mpgroup exports), by device name: `/dev/dsk/c3t5d0s2` -> `c3t5d0`."""
+        return [disk_name(p) for p in self.resource_values(sg, ("Disk",), "Partition", system)]
+
     def nics(self, sg: str, system: str) -> list[str]:
         return self.resource_values(sg, ("NIC", "MultiNICB"), "Device", system)
 
@@ -182,6 +260,14 @@ class Oracle:
         self.topo = topology
         # how long to watch: from the lab's actual timing when the caller read it, else from main.cf
         self.windows = windows or Windows.from_timing(LabTiming.from_config(topology.config))
+        self._others: dict[str, Oracle] = {topology.ldom_group: self}
+
+    def for_guest(self, ldom_group: str) -> Oracle:
+        """The oracle of another guest of the same lab (same windows)."""
+        if ldom_group not in self._others:
+            self._others[ldom_group] = Oracle(self.topo.for_guest(ldom_group), self.windows)
+            self._others[ldom_group]._others = self._others
+        return self._others[ldom_group]
 
     def systems_down(self, faults: list[Fault]) -> set[str]:
         down: set[str] = set()
@@ -201,8 +287,9 @@ class Oracle:
         nics = self.topo.nics(sg, system)
         pulled = {f.object for f in here if f.spec.breaks == "nic"}
         broken_pools = {f.object for f in here if f.spec.breaks == "pool"}
-        broken_pools |= {disk_pools.get(f"{system}:{f.object}", "") for f in here if f.spec.breaks == "disk"}
-        if pools & broken_pools:
+        broken_disks = {f.object for f in here if f.spec.breaks == "disk"}
+        broken_pools |= {disk_pools.get(f"{system}:{d}", "") for d in broken_disks}
+        if pools & broken_pools or set(self.topo.disks(sg, system)) & broken_disks:
             return True
         return bool(nics) and all(n in pulled for n in nics)
 

@@ -199,14 +199,20 @@ ROW_IDS = tuple(r.id for r in REFERENCE_TABLE)
 
 @dataclass(frozen=True, order=True)
 class MatrixColumn:
-    """A (node, group-or-domain) column; D rows use the scenario's "group" key, else "domain"."""
+    """A (node, group-or-domain) column; D rows use the scenario's "group" key, else "domain". In a
+    run of several guests each guest has its block of columns (`guest`: its LDom service group)."""
 
     node: str
     target: str
+    guest: str = ""
 
     @property
     def label(self) -> str:
         return f"{self.node} / {self.target}"
+
+    @property
+    def order(self) -> tuple[str, str, str]:
+        return (self.guest, self.node, self.target)
 
 
 @dataclass(frozen=True)
@@ -270,6 +276,9 @@ def matrix(
     found: dict[tuple[str, MatrixColumn], list[tuple[str, str]]] = {}
     others: dict[str, list[tuple[str, str]]] = {}
     counts = {"pass": 0, "fail": 0, "error": 0, "not_run": 0, "scenarios": 0, "cells": 0}
+    scenarios = list(scenarios)
+    # several guests judged: one block of columns per guest (one guest: no guest in the columns)
+    several = len({str(sc.get("guest") or "") for sc in scenarios if str(sc.get("row") or "") in ROW_IDS}) > 1
     for family, cols in (expected_columns or {}).items():
         if family not in FAMILIES:
             raise ReportError(f"unknown row family {family!r} in expected columns; expected one of S, N, D")
@@ -287,14 +296,15 @@ def matrix(
         if row not in ROW_IDS:
             others.setdefault(row, []).append((sid, verdict))
             continue
-        col = MatrixColumn(str(sc.get("node") or "?"), str(sc.get("group") or "domain"))
+        col = MatrixColumn(str(sc.get("node") or "?"), str(sc.get("group") or "domain"),
+                           str(sc.get("guest") or "") if several else "")
         family_cols = columns[row[0]]
         if col not in family_cols:
             family_cols.append(col)
         found.setdefault((row, col), []).append((sid, verdict))
     if expected_columns is None:
         for cols in columns.values():
-            cols.sort()
+            cols.sort(key=lambda c: c.order)
     # D rows: where a node has several alternate domains, D2 (one alternate down) gets a column per
     # alternate domain and the node-wide rows (D1, D3, D4) keep the "domain" column; the other
     # crossings do not exist and are shown as not applicable, not as gaps
@@ -320,6 +330,14 @@ def matrix(
     return Matrix(REFERENCE_TABLE, columns, cells, counts, others)
 
 
+def guest_blocks(cols: list[MatrixColumn]) -> list[tuple[str, list[MatrixColumn]]]:
+    """A family's columns cut into one block per guest, in order ("" : a run of one guest)."""
+    blocks: dict[str, list[MatrixColumn]] = {}
+    for col in cols:
+        blocks.setdefault(col.guest, []).append(col)
+    return list(blocks.items())
+
+
 def _ascii(text: str) -> str:
     return text.encode("ascii", "replace").decode("ascii")
 
@@ -333,20 +351,19 @@ def render_matrix_text(m: Matrix) -> str:
         f"error {c['error']}  cells not run {c['not_run']}   (-- not run, . not applicable)"
     )
     for family, title in FAMILIES.items():
-        cols = m.columns[family]
-        if not cols:
-            continue
-        head = ["row", "control", "alternate", "expected"] + [_ascii(col.label) for col in cols]
-        body = []
-        for ref in m.rows_of(family):
-            body.append(
-                [ref.id, ref.control, ref.alternate, ref.expected] + [m.cell(ref.id, col).mark for col in cols]
-            )
-        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-        out.append("")
-        out.append(f"{title} ({_ascii(m.rows_of(family)[0].watched)})")
-        for r in [head, *body]:
-            out.append("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+        for guest, cols in guest_blocks(m.columns[family]):
+            head = ["row", "control", "alternate", "expected"] + [_ascii(col.label) for col in cols]
+            body = []
+            for ref in m.rows_of(family):
+                body.append(
+                    [ref.id, ref.control, ref.alternate, ref.expected] + [m.cell(ref.id, col).mark for col in cols]
+                )
+            widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+            out.append("")
+            out.append(f"{title} ({_ascii(m.rows_of(family)[0].watched)})"
+                       + (f", guest {_ascii(guest)}" if guest else ""))
+            for r in [head, *body]:
+                out.append("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
     if m.others:
         out.append("")
         for kind, items in m.others.items():
@@ -496,7 +513,12 @@ def render_matrix_html(
         if not cols:
             continue
         any_cols = True
-        out.append(f"<h3>{_e(fam_title)}</h3><table class=\"matrix\"><tr><th>row</th><th>what is watched</th>"
+        out.append(f"<h3>{_e(fam_title)}</h3><table class=\"matrix\">")
+        blocks = guest_blocks(cols)
+        if any(guest for guest, _ in blocks):  # several guests: a column block per guest
+            out.append('<tr><th colspan="5"></th>' + "".join(
+                f'<th colspan="{len(bc)}" class="guest">guest {_e(guest)}</th>' for guest, bc in blocks) + "</tr>")
+        out.append("<tr><th>row</th><th>what is watched</th>"
                    "<th>on control domain</th><th>on alternate I/O domain</th><th>expected</th>")
         out.extend(f"<th>{_e(col.node)}<br>{_e(col.target)}</th>" for col in cols)
         out.append("</tr>")

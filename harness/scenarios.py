@@ -2,7 +2,8 @@
 
 `failover_matrix(topology)` expands every row of the reference table (S1-S4, N1-N4, D1-D4) over every
 node, every storage and network service group that AlternateIO names there, and every alternate
-domain where a node has several. `combined_faults(topology)` adds cross-group combinations. The
+domain where a node has several. `combined_faults(topology)` adds cross-group combinations. Both do
+so for every guest of the lab (`Topology.guests()`), each scenario naming the guest it judges. The
 oracle decides every expectation; nothing here names a group, system or pool.
 
 `play(target, oracle, scenario, report)` runs one scenario: baseline (the lab in its steady state with
@@ -14,10 +15,11 @@ heal moved nothing. The returned dict is a `results.json` scenario.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from harness.faults import Fault
@@ -49,17 +51,38 @@ class Scenario:
     active: str  # control system the LDom group starts on
     group: str  # the service group (or domain) the row is about
     faults: tuple[Fault, ...] = field(default_factory=tuple)
+    guest: str = ""  # the LDom service group of the guest judged ("" : the lab's first guest)
 
     @property
     def description(self) -> str:
         return ROWS.get(self.row, self.row)
 
 
-def _sg_faults(topo: Topology, sg: str, system: str, kind: str) -> list[Fault]:
-    objects = topo.pools(sg, system) if kind == "zpool_offline" else topo.nics(sg, system)
-    return [Fault(kind, f"{system}:{o}") for o in objects]
+def group_faults(topo: Topology, sg: str, system: str, kind: str) -> list[Fault]:
+    """What takes a group away on a system: its NICs pulled, or its storage lost (pools offline, and
+    the disks of a shared backend offline on that path)."""
+    if kind != "zpool_offline":
+        return [Fault(kind, f"{system}:{o}") for o in topo.nics(sg, system)]
+    return ([Fault(kind, f"{system}:{p}") for p in topo.pools(sg, system)]
+            + [Fault("disk_offline", f"{system}:{d}") for d in topo.disks(sg, system)])
 
 
+def _every_guest(generate):
+    """Run a generator of one guest's scenarios for every guest of the lab: each scenario names the
+    guest it judges, and in a lab of several guests its id starts with that guest's LDom group."""
+    @functools.wraps(generate)
+    def over_guests(topo: Topology) -> list[Scenario]:
+        out: list[Scenario] = []
+        for t in topo.guests():
+            for sc in generate(t):
+                sid = f"{t.ldom_group}:{sc.id}" if topo.multiguest else sc.id
+                out.append(replace(sc, id=sid, guest=t.ldom_group))
+        return out
+
+    return over_guests
+
+
+@_every_guest
 def failover_matrix(topo: Topology) -> list[Scenario]:
     out: list[Scenario] = []
     for control in topo.control_systems():
@@ -69,15 +92,15 @@ def failover_matrix(topo: Topology) -> list[Scenario]:
         for family, groups, kind in (("S", service.storage, "zpool_offline"), ("N", service.network, "nic_pull")):
             for sg in groups:
                 serving = topo.serving_systems(sg)
-                on_control = _sg_faults(topo, sg, control, kind)
+                on_control = group_faults(topo, sg, control, kind)
                 alt_serving = [a for a in serving if a != control]
                 out.append(Scenario(f"{family}1[{node.name}/{sg}]", f"{family}1", node.name, control, sg))
                 out.append(Scenario(f"{family}2[{node.name}/{sg}]", f"{family}2", node.name, control, sg,
                                     tuple(on_control)))
                 for alt in alt_serving:
                     out.append(Scenario(f"{family}3[{node.name}/{sg}/{alt}]", f"{family}3", node.name, control,
-                                        sg, tuple(_sg_faults(topo, sg, alt, kind))))
-                everywhere = [f for s in serving for f in _sg_faults(topo, sg, s, kind)]
+                                        sg, tuple(group_faults(topo, sg, alt, kind))))
+                everywhere = [f for s in serving for f in group_faults(topo, sg, s, kind)]
                 out.append(Scenario(f"{family}4[{node.name}/{sg}]", f"{family}4", node.name, control, sg,
                                     tuple(everywhere)))
                 partial = [Fault("zpool_offline", f"{s}:{p}") for s in serving for p in topo.partial_pools(sg, s)]
@@ -99,6 +122,7 @@ def failover_matrix(topo: Topology) -> list[Scenario]:
     return out
 
 
+@_every_guest
 def combined_faults(topo: Topology) -> list[Scenario]:
     """Faults across groups and domains at once; the oracle decides each outcome.
 
@@ -118,16 +142,16 @@ def combined_faults(topo: Topology) -> list[Scenario]:
                         continue
                     out.append(Scenario(f"S2+N3[{node.name}/{sg}@{control}+{ng}@{alt}]", "S2+N3", node.name,
                                         control, f"{sg}+{ng}",
-                                        tuple(_sg_faults(topo, sg, control, "zpool_offline")
-                                              + _sg_faults(topo, ng, alt, "nic_pull"))))
+                                        tuple(group_faults(topo, sg, control, "zpool_offline")
+                                              + group_faults(topo, ng, alt, "nic_pull"))))
                     out.append(Scenario(f"N2+S3[{node.name}/{ng}@{control}+{sg}@{alt}]", "N2+S3", node.name,
                                         control, f"{ng}+{sg}",
-                                        tuple(_sg_faults(topo, ng, control, "nic_pull")
-                                              + _sg_faults(topo, sg, alt, "zpool_offline"))))
+                                        tuple(group_faults(topo, ng, control, "nic_pull")
+                                              + group_faults(topo, sg, alt, "zpool_offline"))))
             for alt in alternates:
                 # storage lost on the control domain while an alternate domain dies
                 out.append(Scenario(f"S2+D2[{node.name}/{sg}@{control}+{alt} down]", "S2+D2", node.name, control,
-                                    f"{sg}+{alt}", tuple(_sg_faults(topo, sg, control, "zpool_offline")
+                                    f"{sg}+{alt}", tuple(group_faults(topo, sg, control, "zpool_offline")
                                                          + [Fault("domain_kill", alt)])))
     return out
 
@@ -351,10 +375,32 @@ def _evidence(target: Target, topo: Topology, node: str) -> str:
     return "\n".join(out)
 
 
+@dataclass
+class Watched:
+    """A guest a scenario judges: where it starts and what the oracle expects of it."""
+
+    topo: Topology
+    active: str
+    expected: Expected
+
+    def scenario(self, sc: Scenario) -> Scenario:
+        """The scenario as this guest lives it (same faults, its own start)."""
+        return replace(sc, active=self.active, node=self.topo.node_of(self.active).name,
+                       guest=self.topo.ldom_group)
+
+
 def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | None = None) -> dict:
-    """Run one scenario on a target and judge it; always heals what it injected."""
+    """Run one scenario on a target and judge it; always heals what it injected.
+
+    In a lab of several guests the scenario judges its own guest (`scenario.guest`) and, since a fault
+    on a shared service group concerns every guest that uses it, every other guest as well: each
+    starts at its home (`Topology.home`), must do what the oracle expects of it, and its problems
+    are the scenario's, named by guest."""
     report = report or NoReport()
+    if scenario.guest and scenario.guest != oracle.topo.ldom_group:
+        oracle = oracle.for_guest(scenario.guest)
     topo = oracle.topo
+    others = [t for t in topo.guests() if t is not topo]
     windows = oracle.windows
     wall0 = time.perf_counter()
     clock0 = target.now()
@@ -368,10 +414,17 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
         "clock_s": 0.0, "wall_s": 0.0, "problems": [], "windows": windows.to_json(),
     }
     try:
-        with report.step(f"baseline: steady state with {topo.ldom_group} on {scenario.active}"):
+        with report.step(f"baseline: steady state with {topo.ldom_group} on {scenario.active}"
+                         + "".join(f", {o.ldom_group} on {o.home()}" for o in others)):
             target.step("baseline")
+            for other in others:
+                bring_to(target, other, other.home(), windows.settle_s)
             bring_to(target, topo, scenario.active, windows.settle_s)
             report.attach("before: hastatus -sum and ldm list", _evidence(target, topo, scenario.node))
+        watched = [Watched(topo, scenario.active, expected)] + [
+            Watched(o, o.home(), oracle.for_guest(o.ldom_group).expect(list(scenario.faults), o.home(),
+                                                                       target.disk_pools()))
+            for o in others]
         t_inject = target.now()
         with report.step("inject: " + (", ".join(map(str, scenario.faults)) or "no fault")):
             target.step("inject")
@@ -379,15 +432,13 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
                 target.inject(f)
         with report.step(f"wait up to {expected.deadline_s:.0f} s for the outcome"):
             target.step("wait")
-            if expected.failover and expected.ldom_system:
-                target.wait_for(lambda s: ldom_location(s, topo) == expected.ldom_system, windows.failover_s)
-            elif expected.failover:
-                target.wait(windows.quiet_s)  # nowhere can take the guest: let the cluster give up
-            else:
-                target.wait(windows.quiet_s)
+            await_outcome(target, watched, windows, t_inject)
         with report.step("assert against the oracle"):
             target.step("assert")
             result["observed"], problems = observe(target, topo, scenario, expected, t_inject)
+            for w in watched[1:]:
+                _, theirs = observe(target, w.topo, w.scenario(scenario), w.expected, t_inject)
+                problems += [f"guest {w.topo.ldom_group}: {p}" for p in theirs]
             timings(target, topo, scenario, t_inject, result)
             if "guest_io" in target.capabilities:  # what the guest lived through, failover rows included
                 result["guest_io_outages"] = [[round(a - t_inject, 3), round(b - a, 3)] for a, b in
@@ -399,18 +450,7 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
         with report.step("heal and restore the steady state"):
             target.step("heal")
             target.heal_all()
-            # domains a heal restarted rejoin after their boot; restore acts on a settled cluster
-            everyone = [x for n in topo.nodes for x in n.systems]
-            target.wait_for(lambda s: all(s.running(x) for x in everyone) and _settled(s, topo), windows.settle_s)
-            landed = ldom_location(target.snapshot(), topo) or expected.ldom_system or scenario.active
-            unsteady = restore_steady(target, topo, landed, windows.settle_s)
-            if unsteady:
-                problems.append("lab did not return to steady state after heal: " + "; ".join(unsteady))
-            moved = [e for e in target.timeline.since(t_heal)
-                     if e.kind == "group" and e.subject == topo.ldom_group and e.new == "ONLINE"
-                     and e.system != landed]
-            if moved:
-                problems.append(f"the heal moved {topo.ldom_group} to {moved[0].system}")
+            problems += _restore_after_heal(target, watched, windows, t_heal)
         result["problems"] = problems
         result["verdict"] = "fail" if problems else "pass"
         report.attach("engine log", "\n".join(target.engine_log(clock0)))
@@ -425,6 +465,42 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
         result["clock_s"] = round(target.now() - clock0, 3)
         result["wall_s"] = round(time.perf_counter() - wall0, 4)
     return result
+
+
+def await_outcome(target: Target, watched: list[Watched], windows, t_inject: float) -> None:
+    """Wait for every failover the oracle expects (until the failover deadline), and at least the quiet
+    window when some guest must stay or nowhere can take it."""
+    movers = [w for w in watched if w.expected.failover and w.expected.ldom_system]
+    if movers:
+        target.wait_for(lambda s: all(ldom_location(s, w.topo) == w.expected.ldom_system for w in movers),
+                        windows.failover_s)
+    if len(movers) < len(watched):
+        rest = windows.quiet_s - (target.now() - t_inject) if movers else windows.quiet_s
+        if rest > 0:
+            target.wait(rest)
+
+
+def _restore_after_heal(target: Target, watched: list[Watched], windows, t_heal: float) -> list[str]:
+    """After the heal: wait for the domains it restarted, bring every guest's groups back where the
+    guest landed, and check that the heal moved no guest."""
+    problems: list[str] = []
+    topo = watched[0].topo
+    # domains a heal restarted rejoin after their boot; restore acts on a settled cluster
+    everyone = [x for n in topo.nodes for x in n.systems]
+    target.wait_for(lambda s: all(s.running(x) for x in everyone) and all(_settled(s, w.topo) for w in watched),
+                    windows.settle_s)
+    for i, w in enumerate(watched):
+        who = "" if i == 0 else f"guest {w.topo.ldom_group}: "
+        landed = ldom_location(target.snapshot(), w.topo) or w.expected.ldom_system or w.active
+        unsteady = restore_steady(target, w.topo, landed, windows.settle_s)
+        if unsteady:
+            problems.append(f"{who}lab did not return to steady state after heal: " + "; ".join(unsteady))
+        moved = [e for e in target.timeline.since(t_heal)
+                 if e.kind == "group" and e.subject == w.topo.ldom_group and e.new == "ONLINE"
+                 and e.system != landed]
+        if moved:
+            problems.append(f"{who}the heal moved {w.topo.ldom_group} to {moved[0].system}")
+    return problems
 
 
 def observe(target: Target, topo: Topology, scenario: Scenario, expected: Expected,

@@ -12,7 +12,17 @@ import time
 
 import pytest
 
-from harness.scenarios import Scenario, bring_to, ldom_location, observe, restore, steady_problems, timings
+from harness.scenarios import (
+    Scenario,
+    Watched,
+    await_outcome,
+    bring_to,
+    ldom_location,
+    observe,
+    restore,
+    steady_problems,
+    timings,
+)
 
 STEPS = 14
 MAX_FAULTS = 2
@@ -49,8 +59,13 @@ def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_s
     # rather than every step being judged against a guest that never ran)
     bring_to(target, topo, ldom_location(target.snapshot(), topo) or topo.control_systems()[0], windows.settle_s)
     altio_report.attach("seed", f"nemesis seed {altio_seed}: rerun with --seed {altio_seed} to replay\n")
+    others = [o for o in topo.guests() if o is not topo]  # judged on every step as well
+    for other in others:
+        bring_to(target, other, ldom_location(target.snapshot(), other) or other.home(), windows.settle_s)
     for i in range(STEPS):
-        location = ldom_location(target.snapshot(), topo)
+        snap0 = target.snapshot()
+        location = ldom_location(snap0, topo)
+        others_at = {o: ldom_location(snap0, o) for o in others}
         t0, wall0 = target.now(), time.perf_counter()
         heal_now = target.active_faults and (len(target.active_faults) >= MAX_FAULTS or rng.random() < 0.4)
         if heal_now:
@@ -59,6 +74,9 @@ def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_s
                 target.heal(fault)
                 target.wait(windows.quiet_s)  # let a rebooted domain rejoin before restoring
                 landing = location or topo.control_systems()[0]
+                for other, at in others_at.items():  # the other guests of the lab, where they are
+                    if at is not None:
+                        restore(target, other, at, windows.settle_s)
                 restore(target, topo, landing, windows.settle_s)
                 target.wait_for(lambda snap, at=landing: not steady_problems(snap, topo, at)
                                 or bool(target.active_faults), windows.settle_s)
@@ -66,6 +84,8 @@ def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_s
                 now_at = ldom_location(snap, topo)
                 problems = ([f"healing {fault} moved {topo.ldom_group} from {location} to {now_at}"]
                             if location is not None and now_at != location else [])
+                problems += [f"guest {o.ldom_group}: healing {fault} moved it from {at} to {ldom_location(snap, o)}"
+                             for o, at in others_at.items() if at is not None and ldom_location(snap, o) != at]
             log.append(f"{i}: heal {fault} -> {topo.ldom_group} on {now_at}")
             if off_course is not None:
                 log[-1] += f" (not judged: the lab is off course since {off_course})"
@@ -75,8 +95,8 @@ def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_s
             step = Scenario(f"heal[nemesis seed={altio_seed} step {i:02d}: {fault}]", "heal",
                             topo.node_of(landing).name, landing, "", ())
             observed = {"failover": now_at != location, "alternateio": "", "ldom_system": now_at or ""}
-            result = _record(target, step, {"failover": False, "alternateio": "ONLINE"}, observed, problems,
-                             t0, wall0, topo)
+            results = [_record(target, step, {"failover": False, "alternateio": "ONLINE"}, observed, problems,
+                               t0, wall0, topo)]
         else:
             fault = rng.choice([f for f in catalogue if f not in target.active_faults])
             with altio_report.step(f"step {i}: inject {fault}"):
@@ -87,25 +107,31 @@ def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_s
                     continue
                 in_force = list(target.active_faults)
                 expected = oracle.expect(in_force, location, target.disk_pools())
-                if expected.failover and expected.ldom_system:
-                    target.wait_for(lambda snap, want=expected.ldom_system: ldom_location(snap, topo) == want,
-                                    windows.failover_s)
-                else:
-                    target.wait(windows.quiet_s)
-                parts = oracle.row_parts(in_force, location, target.disk_pools())
-                row = "+".join(dict.fromkeys(r for r, _ in parts))
-                group = parts[0][1] if len(parts) == 1 else "+".join(g for _, g in parts if g)
-                node = topo.node_of(location).name
-                step = Scenario(f"{row}[nemesis seed={altio_seed} step {i:02d}: {fault}]", row, node, location,
-                                group, tuple(in_force))
-                observed, problems = observe(target, topo, step, expected, t0)
-            log.append(f"{i}: inject {fault} ({row}) -> expected {topo.ldom_group} on "
-                       f"{expected.ldom_system if expected.failover else location}, observed {observed['ldom_system']}")
-            result = _record(target, step, expected.to_json(), observed, problems, t0, wall0, topo)
-        altio_record(result)
-        failed += [f"step {i} ({result['id']}): {p}" for p in result["problems"]]
-        if result["problems"] and off_course is None:
-            off_course = f"step {i}"
+                watched = [Watched(topo, location, expected)] + [
+                    Watched(o, at, oracle.for_guest(o.ldom_group).expect(in_force, at, target.disk_pools()))
+                    for o, at in others_at.items() if at is not None]
+                await_outcome(target, watched, windows, t0)
+                results = []
+                for w in watched:  # every guest judged, under the rows the faults put it in
+                    o = oracle.for_guest(w.topo.ldom_group)
+                    parts = o.row_parts(in_force, w.active, target.disk_pools())
+                    row = "+".join(dict.fromkeys(r for r, _ in parts))
+                    group = parts[0][1] if len(parts) == 1 else "+".join(g for _, g in parts if g)
+                    name = f"{w.topo.ldom_group}:" if topo.multiguest else ""
+                    step = Scenario(f"{name}{row}[nemesis seed={altio_seed} step {i:02d}: {fault}]", row,
+                                    w.topo.node_of(w.active).name, w.active, group, tuple(in_force),
+                                    w.topo.ldom_group)
+                    observed, problems = observe(target, w.topo, step, w.expected, t0)
+                    log.append(f"{i}: inject {fault} ({row}) -> expected {w.topo.ldom_group} on "
+                               f"{w.expected.ldom_system if w.expected.failover else w.active}, "
+                               f"observed {observed['ldom_system']}")
+                    results.append(_record(target, step, w.expected.to_json(), observed, problems, t0, wall0,
+                                           w.topo))
+        for result in results:
+            altio_record(result)
+            failed += [f"step {i} ({result['id']}): {p}" for p in result["problems"]]
+            if result["problems"] and off_course is None:
+                off_course = f"step {i}"
     target.heal_all()
     altio_report.attach("schedule", "\n".join(log) + "\n")
     svg = target.timeline.window(t_start, target.now()).to_svg(f"nemesis, seed {altio_seed}")

@@ -38,10 +38,11 @@ class CommandTarget(Target):
         self._io: dict[str, list[tuple[float, GuestIo]]] = {}
         self._timing: LabTiming | None = None
         self._pools: dict[str, str] | None = None
-        try:  # the guest whose own view of its I/O is probed (main.cf names it)
-            self._guest: str | None = Topology(lab.config, lab.nodes).guest
+        try:  # the guests whose own view of their I/O is probed (main.cf names them), the first first
+            self._guests: list[str] = [t.guest for t in Topology(lab.config, lab.nodes).guests()]
         except ValueError:
-            self._guest = None
+            self._guests = []
+        self._guest: str | None = self._guests[0] if self._guests else None
 
     # -- what a subclass provides -------------------------------------------------------------------
     def _advance(self, seconds: float) -> None:  # pragma: no cover - abstract in effect
@@ -82,8 +83,8 @@ class CommandTarget(Target):
 
     def snapshot(self) -> Snapshot:
         t = self.now()
-        guest = self._guest if "guest_io" in self.capabilities else None
-        guest_host = self.guest_host(guest) if guest else None
+        probed = {g: h for g in (self._guests if "guest_io" in self.capabilities else [])
+                  if (h := self.guest_host(g))}
         for system in self._cluster_systems():
             log_cmd = (["wc", "-c", self.engine_log_path] if system != self._reporter or self._log_offset is None
                        else ["tail", "-c", f"+{self._log_offset + 1}", self.engine_log_path])
@@ -94,7 +95,7 @@ class CommandTarget(Target):
             plan.setdefault(other, []).append(["hares", "-state"])
             for node in self.lab.nodes:
                 plan.setdefault(node.control, []).append(["ldm", "list", "-p"])
-            if guest_host:
+            for guest_host in probed.values():
                 plan.setdefault(guest_host, []).extend([["zpool", "list", "-H", "-o", "name,health"],
                                                         ["dladm", "show-link"]])
             answers = self._fan_out(plan)
@@ -122,8 +123,9 @@ class CommandTarget(Target):
             snap = from_commands(t, summary, resources, ldm)
         except ParseError as exc:
             raise InfrastructureError(f"the lab printed something the parsers do not read: {exc}") from None
-        if guest:
-            io = {guest: self.guest_view(snap, guest, answers.get(guest_host, [])[-2:] if guest_host else [])}
+        if "guest_io" in self.capabilities and self._guests:
+            io = {g: self.guest_view(snap, g, answers.get(probed[g], [])[-2:] if g in probed else [])
+                  for g in self._guests}
             snap = Snapshot(snap.t, snap.systems, snap.groups, snap.resources, snap.domains, io)
         self._note(snap)
         return snap
