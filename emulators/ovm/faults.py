@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from emulators.ovm.model import Domain, Node, Platform, PlatformError
+from emulators.ovm.errors import PlatformError
+
+if TYPE_CHECKING:  # annotations only: the model imports this module, this module never imports the model
+    from emulators.ovm.model import Domain, Node, Platform
 
 FAULT_KINDS = ("nic_pull", "disk_offline", "zpool_offline", "domain_kill", "node_power_off")
 _OBJECT_KINDS = {"nic_pull": "NIC", "disk_offline": "disk", "zpool_offline": "zpool"}

@@ -30,6 +30,9 @@ _GROUP_DEFAULTS: dict[str, Any] = {
     "AutoRestart": 1,
     "Load": 0,
     "Priority": 0,
+    # per system (hagrp -enable/-disable): a disabled group is not brought online there (VCS
+    # Administrator's Guide, service group attributes: Enabled, default 1)
+    "Enabled": 1,
 }
 _RESOURCE_DEFAULTS: dict[str, Any] = {
     "Critical": 1,

@@ -55,6 +55,8 @@ UMI: dict[str, tuple[str, str]] = {
     "grp_clear": ("NOTICE", "V-16-1-10233"),         # Clearing faults of group G on system S
     "grp_flush": ("NOTICE", "V-16-1-10234"),         # Flushing group G on system S
     "grp_freeze": ("NOTICE", "V-16-1-10185"),        # Group G frozen (persistent) / unfrozen
+    "sys_freeze": ("NOTICE", "V-16-1-10186"),        # System S is frozen (persistent) / unfrozen
+    "grp_autoenable": ("NOTICE", "V-16-1-10187"),    # Group G is autoenabled on system S
     "grp_abort": ("WARNING", "V-16-1-10235"),        # Online of G on S stopped: reason
     "concurrency": ("CRITICAL", "V-16-1-10214"),     # VCS Concurrency Violation!!! Group="G" Hosts=(s1 s2)
     "trigger_none": ("INFO", "V-16-1-10651"),        # No PREONLINE trigger registered at path P; going on
