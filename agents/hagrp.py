@@ -6,9 +6,10 @@ It works against a real VCS cluster and against the emulated CLIs alike, because
 
 What `hagrp` prints, and what this module accepts:
 
-- ``hagrp -state G -sys S``: the value alone. Modern releases keep the pipes (``|ONLINE|``,
-  ``|OFFLINE|FAULTED|``, ``|ONLINE|PARTIAL|``, ``|PARTIAL|``), old ones print the bare word
-  (``ONLINE``); resource-like values (``ONLINE|STATE UNKNOWN``) are accepted too. Should a
+- ``hagrp -state G -sys S``: the value alone, the bare word (``ONLINE``, ``OFFLINE|FAULTED``;
+  scripts written against VCS compare it with ``^(ONLINE|OFFLINE)``); the piped form
+  (``|ONLINE|``, ``|ONLINE|PARTIAL|``) of ``hagrp -value G State S`` and of the table is accepted
+  too, and so are resource-like values (``ONLINE|STATE UNKNOWN``). Should a
   release print the table form (``#Group Attribute System Value`` / ``G State S |ONLINE|``),
   the row for (G, S) is used.
 - ``hagrp -display G -attribute SystemList``: a table ``#Group Attribute System Value`` whose

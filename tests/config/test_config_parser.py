@@ -48,10 +48,11 @@ def test_reference_localized_values_per_system(form: str) -> None:
     c = parse_text(text, str(REFERENCE), include_dir=FIXTURES)
     alt = c.groups["aiosg"].resources["altiores"]
     assert alt.type == "AlternateIO"
-    assert alt.attributes["StorageSG"].for_system("primary1") == {"primary1-strsg": 1}
-    assert alt.attributes["StorageSG"].for_system("primary2") == {"primary2-strsg": 1}
-    assert alt.attributes["NetworkSG"].for_system("primary1") == {"primary1-nwsg": 0}
-    assert alt.attributes["NetworkSG"].for_system("primary2") == {"primary2-nwsg": 0}
+    # str associations, as the patent's types.cf declares them (`str StorageSG{ }`): the values are strings
+    assert alt.attributes["StorageSG"].for_system("primary1") == {"primary1-strsg": "1"}
+    assert alt.attributes["StorageSG"].for_system("primary2") == {"primary2-strsg": "1"}
+    assert alt.attributes["NetworkSG"].for_system("primary1") == {"primary1-nwsg": "0"}
+    assert alt.attributes["NetworkSG"].for_system("primary2") == {"primary2-nwsg": "0"}
     assert alt.attributes["StorageSG"].value is None
     assert alt.attributes["StorageSG"].for_system("alternate1") is None
     zp1 = c.groups["primary1-strsg"].resources["zpres1"].attributes

@@ -85,7 +85,7 @@ REFUSED = [
     (["hagrp", "-modify", "aiosg", "SystemList"],
      "VCS WARNING V-16-1-10553 aiosg.SystemList: a group needs at least one system"),
     (["hagrp", "-modify", "aiosg", "SystemList", "primary2", "0"],  # aiosg is online on primary1
-     "VCS WARNING V-16-1-10447 Group aiosg is online on system primary1"),
+     "VCS WARNING V-16-1-10180 Group aiosg is not offline on system primary1"),  # UMI: LITP vcs_cmd_api.py
     (["hagrp", "-modify", "aiosg", "AutoStartList", "nosuch"],
      "VCS WARNING V-16-1-10135 System nosuch is not in SystemList of group aiosg"),
     (["hagrp", "-modify", "aiosg", "AutoStartList", "alternate1", "-sys", "primary1"],

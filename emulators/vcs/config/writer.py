@@ -24,42 +24,48 @@ def _quote(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def format_scalar(v: object) -> str:
+def format_scalar(v: object, declared_str: bool = False) -> str:
+    """A scalar as main.cf writes it. A number-like string is quoted, so that it reads back as a string,
+    unless its attribute is declared `str` (then it reads back as one anyway, and hacf writes it bare:
+    the seed's `StorageSG @primary1 = { primary1-strsg = 1 }` of a `str StorageSG{}`)."""
     if isinstance(v, bool):
         return str(int(v))
     if isinstance(v, int):
         return str(v)
     s = str(v)
-    if _BARE_RE.match(s) and not _INT_RE.match(s):
+    if _BARE_RE.match(s) and (declared_str or not _INT_RE.match(s)):
         return s
     return _quote(s)
 
 
-def format_value(v: Value) -> str:
+def format_value(v: Value, declared_str: bool = False) -> str:
     """One attribute value as main.cf writes it: `x`, `"a b"`, `{ a, b }`, `{ k = v }`, `{}`."""
     if isinstance(v, dict):
         if not v:
             return "{}"
-        return "{ " + ", ".join(f"{format_scalar(k)} = {format_scalar(x)}" for k, x in v.items()) + " }"
+        return "{ " + ", ".join(f"{format_scalar(k)} = {format_scalar(x, declared_str)}"
+                                for k, x in v.items()) + " }"
     if isinstance(v, (list, tuple)):
         if not v:
             return "{}"
-        return "{ " + ", ".join(format_scalar(x) for x in v) + " }"
-    return format_scalar(v)
+        return "{ " + ", ".join(format_scalar(x, declared_str) for x in v) + " }"
+    return format_scalar(v, declared_str)
 
 
-def _attr_lines(attrs: dict[str, AttrValue], indent: str) -> list[str]:
+def _attr_lines(attrs: dict[str, AttrValue], indent: str, typedef: TypeDef | None = None) -> list[str]:
     out: list[str] = []
     for name, av in attrs.items():
+        ad = typedef.attributes.get(name) if typedef is not None else None
+        declared_str = ad is not None and ad.datatype == "str"
         if av.value is not None:
-            out.append(f"{indent}{name} = {format_value(av.value)}")
+            out.append(f"{indent}{name} = {format_value(av.value, declared_str)}")
         for system, v in av.localized.items():
-            out.append(f"{indent}{name} @{system} = {format_value(v)}")
+            out.append(f"{indent}{name} @{system} = {format_value(v, declared_str)}")
     return out
 
 
-def _block(head: str, attrs: dict[str, AttrValue], indent: str) -> list[str]:
-    return [f"{indent}{head} (", *_attr_lines(attrs, indent + "\t"), f"{indent}\t)"]
+def _block(head: str, attrs: dict[str, AttrValue], indent: str, typedef: TypeDef | None = None) -> list[str]:
+    return [f"{indent}{head} (", *_attr_lines(attrs, indent + "\t", typedef), f"{indent}\t)"]
 
 
 def _attrdef_line(ad: AttrDef) -> str:
@@ -119,11 +125,11 @@ def _dependency_tree(g: Group) -> list[str]:
     return lines
 
 
-def _group_lines(g: Group) -> list[str]:
+def _group_lines(g: Group, types: dict[str, TypeDef] | None = None) -> list[str]:
     lines = _block(f"group {g.name}", g.attributes, "")
     lines.append("")
     for r in g.resources.values():
-        lines += _block(f"{r.type} {r.name}", r.attributes, "\t")
+        lines += _block(f"{r.type} {r.name}", r.attributes, "\t", (types or {}).get(r.type))
         lines.append("")
     for d in g.group_deps:
         lines.append(f"\trequires group {d.child} {d.category} {d.location} {d.rigidity}")
@@ -152,5 +158,5 @@ def dump(config: Config) -> str:
         lines += _block(f"system {s.name}", s.attributes, "")
         lines.append("")
     for g in config.groups.values():
-        lines += _group_lines(g)
+        lines += _group_lines(g, config.types)
     return "\n".join(lines).rstrip("\n") + "\n"
