@@ -2,7 +2,8 @@
 
 An inventory is YAML (DESIGN.md): `lab`, `target`, `cluster.main_cf` (relative to the inventory),
 `nodes` (physical nodes: `name`, `control` system, `alternates` systems), per-target connection
-settings (`sim`, `kvm`, `sparc`) and optional `timing`. The topology of systems, groups and
+settings (`sim`, `kvm`, `sparc`), optional `timing` and optional `solaris` (10 or 11: the release
+of the whole lab, default 11). The topology of systems, groups and
 AlternateIO attributes comes from the main.cf; the inventory only says which systems share a
 physical node and how to reach them.
 
@@ -52,6 +53,7 @@ LAB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 PATH_MAX, NAME_MAX = 4096, 255  # bytes of a path, of one of its components (Linux, Solaris ZFS)
 MAX_TIMING = 2**31 - 1  # VCS integer attributes are 32-bit
 MIN_TIME_SCALE, MAX_TIME_SCALE = 0.01, 10_000.0
+SOLARIS_RELEASES = (10, 11)  # the `solaris:` key (emulators.ovm.model.SOLARIS_RELEASES)
 
 
 def _fs_path(v: str) -> str:
@@ -231,6 +233,17 @@ class Inventory(_Strict):
     sim: SimSettings | None = None
     kvm: KvmSettings | None = None
     sparc: SparcSettings | None = None
+    # the Solaris release of every domain of the lab (10 or 11): what the emulated commands print
+    # (zpool, dladm, uname, the LDoms release of ldm); absent: 11 (emulators/lab.py LabSpec)
+    solaris: StrictInt | None = None
+
+    @field_validator("solaris")
+    @classmethod
+    def _solaris_release(cls, v: int | None) -> int | None:
+        if v is not None and v not in SOLARIS_RELEASES:
+            raise ValueError(f"the Solaris release of a lab is {' or '.join(map(str, SOLARIS_RELEASES))} "
+                             f"(not {v})")
+        return v
 
     @field_validator("lab")
     @classmethod

@@ -14,16 +14,17 @@ transitions simple (they only change fields) and makes every change observable t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulators.clock import Clock, Timer
-
-if TYPE_CHECKING:
-    from emulators.ovm.faults import Fault
+from emulators.ovm import faults
+from emulators.ovm.errors import PlatformError
+from emulators.ovm.faults import Fault
 
 ROLES = ("control", "alternate", "service", "guest")
 FAILURE_POLICIES = ("ignore", "panic", "reset", "stop")
@@ -35,10 +36,7 @@ _DEFAULT_NCPU = {"control": 8, "alternate": 8, "service": 8, "guest": 8}
 _DEFAULT_MEM = {"control": 16 * GIB, "alternate": 8 * GIB, "service": 8 * GIB, "guest": 8 * GIB}
 _UTIL = {"control": 0.4, "alternate": 0.2, "service": 0.2, "guest": 1.4}
 FIRST_CONSOLE_PORT = 5000
-
-
-class PlatformError(Exception):
-    """A request the platform refuses; the message reads as the real tool's would."""
+SOLARIS_RELEASES = (10, 11)  # a lab is one Solaris release as a whole
 
 
 # ---------------------------------------------------------------------------------------- events
@@ -833,6 +831,10 @@ def vdev_state(dom: Domain, pool: Zpool, top: TopVdev) -> str:
 
 def pool_health(dom: Domain, pool: Zpool) -> str:
     """ONLINE, DEGRADED or UNAVAIL, as ZFS derives it from the top-level vdevs."""
+    if not pool.offline_devices and not pool.devices_lost:  # the usual case, asked of every pool often
+        disks = dom.disks
+        if all((d := disks.get(n)) is not None and d.online for v in pool.vdevs for n in v.disks):
+            return "ONLINE"
     states = [vdev_state(dom, pool, v) for v in pool.vdevs]
     if any(s in ("UNAVAIL", "OFFLINE", "FAULTED") for s in states):
         return "UNAVAIL"
@@ -847,9 +849,13 @@ def pool_health(dom: Domain, pool: Zpool) -> str:
 class Platform:
     """All nodes of a lab, their domains, the guests' I/O timelines, events and faults."""
 
-    def __init__(self, clock: Clock, boot_seconds: float = 10.0) -> None:
+    def __init__(self, clock: Clock, boot_seconds: float = 10.0, solaris: int = 11) -> None:
+        if solaris not in SOLARIS_RELEASES:
+            raise PlatformError(f"unknown Solaris release {solaris!r} (releases: "
+                                f"{', '.join(map(str, SOLARIS_RELEASES))})")
         self.clock = clock
         self.boot_seconds = float(boot_seconds)
+        self.solaris = solaris  # the release of every domain of the lab (ldm.py: what it changes)
         self.nodes: dict[str, Node] = {}
         self._systems: dict[str, list[tuple[Node, Domain]]] = {}
         self._subscribers: list[Callable[[Event], None]] = []
@@ -983,24 +989,31 @@ class Platform:
 
     # ---- faults (see faults.py)
     def inject(self, kind: str, where: str) -> Fault:
-        from emulators.ovm import faults
-
         return faults.inject(self, kind, where)
 
     def heal(self, kind: str, where: str) -> Fault:
-        from emulators.ovm import faults
-
         return faults.heal(self, kind, where)
 
     def heal_all(self) -> list[Fault]:
-        from emulators.ovm import faults
-
         return faults.heal_all(self)
 
     def faults(self) -> list[Fault]:
         return list(self._faults)
 
     # ---- change propagation
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make many changes and publish them once, at the end (a lab being built): each change would
+        otherwise diff the whole platform, which makes building a lab of many guests quadratic."""
+        outer = self._settling
+        self._settling = True
+        try:
+            yield
+        finally:
+            self._settling = outer
+            if not outer:
+                self._settle()
+
     def _observe(self) -> dict[tuple[Any, ...], Any]:
         snap: dict[tuple[Any, ...], Any] = {}
         for node in self.nodes.values():

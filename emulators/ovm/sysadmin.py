@@ -31,8 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from emulators.ovm.ldm import Result, shell_gate
-from emulators.ovm.model import Domain, Node, Platform, backend_kind, stable_hex, vnet_ok
+from emulators.ovm.ldm import Result, release_of, shell_gate
+from emulators.ovm.model import Domain, Node, Platform, backend_kind, stable_hex
+from emulators.ovm.solaris import data_links
 
 # ----------------------------------------------------------------------------------------- login
 
@@ -62,12 +63,13 @@ def _flags(names: Sequence[str]) -> str:
 
 
 def _interfaces(dom: Domain) -> list[tuple[str, bool, bool, int]]:
-    """(name, up, running, mtu) of the IPv4 interfaces plumbed in the domain, lo0 excluded: a
-    service domain's NICs (up while the NIC has link), a guest's vnets (running while they reach
-    a NIC with link)."""
-    rows = [(n.name, n.link_up, True, n.mtu) for n in dom.nics.values()]
-    rows += [(v.name, True, vnet_ok(dom, v), 1500) for v in dom.vnets.values()]
-    return rows
+    """(name, up, running, mtu) of the IPv4 interfaces plumbed in the domain, lo0 excluded, named
+    after their data links (`data_links`: net0.. over a guest's vnets on Solaris 11): a service
+    domain's NICs (up while the NIC has link), a guest's vnets (running while they reach a NIC with
+    link)."""
+    nics = set(dom.nics)
+    return [(link.link, link.up, True, link.mtu) if link.link in nics else (link.link, True, link.up, link.mtu)
+            for link in data_links(dom)]
 
 
 def _ether(dom: Domain, name: str) -> str:
@@ -215,7 +217,9 @@ def run_hostname(platform: Platform, system: str, argv: Sequence[str]) -> Result
 
 
 def run_uname(platform: Platform, system: str, argv: Sequence[str]) -> Result:
-    """``uname [-snrvmpia]``: Solaris 11.3 on sun4v; ``-n`` is the domain's hostname."""
+    """``uname [-snrvmpia]`` on sun4v: ``5.11 11.3`` on a Solaris 11 lab, ``5.10 Generic_150400-59``
+    (Solaris 10 1/13) on a Solaris 10 one (emulators/ovm/ldm.py `Release`); ``-n`` is the domain's
+    hostname."""
     dom, refusal = _login(platform, system, "uname")
     if refusal is not None or dom is None:
         return refusal  # type: ignore[return-value]
@@ -230,6 +234,7 @@ def run_uname(platform: Platform, system: str, argv: Sequence[str]) -> Result:
                 wanted.add(ch)
             else:
                 return 1, "", f"uname: illegal option -- {ch}\n" + _UNAME_USAGE
-    values = {"s": "SunOS", "n": dom.hostname, "r": "5.11", "v": "11.3", "m": "sun4v", "p": "sparc",
-              "i": "sun4v"}
+    release = release_of(platform)
+    values = {"s": "SunOS", "n": dom.hostname, "r": release.uname_release, "v": release.uname_version,
+              "m": "sun4v", "p": "sparc", "i": "sun4v"}
     return 0, " ".join(values[f] for f in _UNAME_FIELDS if f in (wanted or {"s"})) + "\n", ""

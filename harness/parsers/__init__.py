@@ -2,12 +2,14 @@
 
 They accept what the real commands print (see reference/captures/): shell prompt lines pasted
 around the output (``[root@x ~]# hagrp -state kc_sg``, ``root@host:~# dladm show-phys``,
-``bash-3.2# ...``, ``$ zpool status -v tank``, ``# hastatus -summary``), trailing spaces, CRLF.
+``bash-3.2# ...``, ``primary# ldm list``, ``$ zpool status -v tank``, ``# hastatus -summary``), trailing
+spaces, CRLF.
 Anything else they do not understand raises `ParseError`, which names the line number and text.
 
 One module per command family: `ldm` (``ldm list``, ``ldm list -p``), `vcs` (``hastatus -sum``,
 ``hagrp -state``, ``hares -state``), `solaris` (``zpool status``, ``zpool list -H``,
-``dladm show-phys``, ``dladm show-link``).
+``dladm show-phys``, ``dladm show-link``, Solaris 10's ``dladm show-dev``). Both releases a lab can
+run (Solaris 10 with LDoms 2.x, Solaris 11 with LDoms 3.x) are read.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ _PROMPT = re.compile(
     r"^(?:\[[^\]\s]+@[^\]]+\][#$]"  # [root@verclus01 ~]#
     r"|[\w.-]+@[\w.-]+:[^\s#$]*[#$]"  # root@ct-ttms-18:~#
     r"|(?:ba|k|z)?sh-[\d.]+[#$]"  # bash-3.2#
+    r"|[A-Za-z][\w.-]*[#$]"  # primary# (the prompt of Oracle's guides)
     r"|[#$])(?:\s|$)"  # "# cmd" / "$ cmd" (a bare prompt)
 )
 
@@ -80,6 +83,7 @@ from harness.parsers.solaris import (  # noqa: E402
     Vdev,
     ZpoolHealth,
     ZpoolStatus,
+    parse_dladm_show_dev,
     parse_dladm_show_link,
     parse_dladm_show_phys,
     parse_zpool_import,
@@ -104,4 +108,5 @@ __all__ = [
     "parse_hastatus_sum", "parse_hagrp_state", "parse_hares_state", "parse_state_value",
     "ZpoolStatus", "Vdev", "ZpoolHealth", "DladmPhys", "DladmLink",
     "parse_zpool_status", "parse_zpool_import", "parse_zpool_list_h", "parse_dladm_show_phys", "parse_dladm_show_link",
+    "parse_dladm_show_dev",
 ]

@@ -1,4 +1,5 @@
-"""``ldm list -p`` (parseable) and ``ldm list`` (the table) of Oracle VM Server for SPARC."""
+"""``ldm list -p`` (parseable, short or long) and ``ldm list`` (the table) of Oracle VM Server for SPARC,
+of the LDoms 2.x (Solaris 10) and 3.x (Solaris 11, NORM column and ``norm_util``) releases."""
 
 from __future__ import annotations
 
@@ -40,8 +41,10 @@ def _number(kind: type, value: str, key: str, lineno: int, line: str):
 def parse_ldm_list_p(text: str) -> list[LdmDomain]:
     """Domains of ``ldm list -p``: a ``VERSION x.y`` header, then ``DOMAIN|key=value|...`` lines.
 
-    Other record types that ``ldm list -l -p`` interleaves (``VCPU|...``, ``MEMORY|...``, a
-    ``|``-led continuation) are skipped; the header is optional (kept in ``version``).
+    Other record types that ``ldm list -l -p`` / ``ldm list-bindings -p`` interleave (``UUID|...``,
+    ``VDISK|...``, a bare section title such as ``VCPU`` or ``MEMORY``, a ``|``-led continuation) are
+    skipped, and so is ``norm_util`` where the release does not print it (LDoms 2.x: the record
+    ends with ``uptime=``); the header is optional (kept in ``version``).
     """
     domains: list[LdmDomain] = []
     version: str | None = None
@@ -53,7 +56,7 @@ def parse_ldm_list_p(text: str) -> list[LdmDomain]:
             version = stripped.split()[1]
             continue
         if not stripped.startswith("DOMAIN|"):
-            if re.match(r"^[A-Z][A-Z_]*\||^\|", stripped):
+            if re.match(r"^[A-Z][A-Z_]*\||^\|", stripped) or re.fullmatch(r"[A-Z][A-Z_]*", stripped):
                 continue
             raise ParseError("not a line of `ldm list -p`", lineno, line)
         values: dict[str, str] = {}
@@ -114,17 +117,20 @@ def _percent(value: str, lineno: int, line: str) -> float | None:
 def parse_ldm_list(text: str) -> list[LdmListRow]:
     """Rows of ``ldm list`` (header ``NAME STATE FLAGS CONS VCPU MEMORY UTIL [NORM] UPTIME``).
 
-    Also reads the first table of ``ldm list-bindings``: its indented sections are skipped.
+    Also reads the tables of ``ldm list -l``/``-e`` and ``ldm list-bindings``: their detail sections
+    (a title in capitals, then indented lines or, under SOFTSTATE, a line of text: Oracle VM Server
+    for SPARC 3.2 Administration Guide, `ldm list -o domain`) and the dashed lines between domains
+    are skipped.
     """
     rows: list[LdmListRow] = []
     header: str | None = None
-    in_table = False
+    in_table = in_section = False
     for lineno, line in content_lines(text):
         if not line.strip():
-            in_table = False
+            in_table = in_section = False
             continue
         if is_prompt_line(line):
-            in_table = False
+            in_table = in_section = False
             continue
         if _LDM_HEADER.match(line.strip()):
             header, in_table = line, True
@@ -133,8 +139,11 @@ def parse_ldm_list(text: str) -> list[LdmListRow]:
             raise ParseError("expected the `ldm list` header NAME STATE FLAGS CONS VCPU MEMORY UTIL "
                              "[NORM] UPTIME", lineno, line)
         if not in_table:
-            if line[:1].isspace() or _SECTION_TITLE.match(line):
-                continue  # list-bindings detail sections
+            if _SECTION_TITLE.match(line):
+                in_section = True
+                continue
+            if in_section or line[:1].isspace() or re.fullmatch(r"-{20,}", line):
+                continue  # list -l / list-bindings detail sections, the separator between domains
             raise ParseError("not part of `ldm list` output", lineno, line)
         cells = dict(zip(header.split(), split_row(header, line), strict=True))
         if cells["STATE"] not in _STATES:

@@ -1,5 +1,6 @@
 """Solaris outputs the harness reads in the I/O domains: ``zpool status``, ``zpool list -H -o
-name,health``, ``dladm show-phys``, ``dladm show-link``."""
+name,health``, ``dladm show-phys``, ``dladm show-link``, of Solaris 10 and 11 (``scrub:`` or
+``scan:``, the SUSPENDED pool state of Solaris 11, Solaris 10's ``dladm show-dev``/``show-link``)."""
 
 from __future__ import annotations
 
@@ -199,8 +200,46 @@ def _int_or_none(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+# Solaris 10's dladm (dladm(1M), Solaris 10 1/13) has neither show-phys nor the LINK/CLASS table:
+# ``dladm show-dev`` prints ``DEV<TAB>link: up<TAB>speed: 1000  Mbps<TAB>duplex: full`` (``DEV
+# link=up speed=1000 duplex=full`` with -p) and ``dladm show-link`` prints ``LINK<TAB>type: non-vlan
+# <TAB>mtu: 1500<TAB>device: DEV`` (``LINK type=non-vlan mtu=1500 device=DEV`` with -p). Each line
+# is read as the Solaris 11 row it stands for.
+_S10_DEV = re.compile(r"^(\S+)\s+link[:=]\s*(\S+)\s+speed[:=]\s*(\d+)(?:\s+Mbps)?\s+duplex[:=]\s*(\S+)$")
+_S10_LINK = re.compile(r"^(\S+)\s+type[:=]\s*(non-vlan|vlan\s+\d+|legacy)\s+mtu[:=]\s*(\d+)\s+device[:=]\s*(\S+)$")
+
+
+def _solaris10_rows(text: str, pattern: re.Pattern[str]) -> list[tuple[int, str, re.Match[str]]] | None:
+    """The matches of a Solaris 10 dladm output, or None when the text is a Solaris 11 table."""
+    rows = []
+    for lineno, line in content_lines(text):
+        stripped = line.strip()
+        if not stripped or is_prompt_line(stripped):
+            continue
+        match = pattern.match(stripped)
+        if match is None:
+            return None if not rows else _raise_s10(lineno, line)
+        rows.append((lineno, line, match))
+    return rows or None
+
+
+def _raise_s10(lineno: int, line: str) -> None:
+    raise ParseError("not a line of Solaris 10 `dladm show-dev`/`dladm show-link`", lineno, line)
+
+
 def parse_dladm_show_phys(text: str) -> list[DladmPhys]:
-    """``dladm show-phys``: LINK MEDIA STATE SPEED DUPLEX DEVICE."""
+    """``dladm show-phys`` (Solaris 11): LINK MEDIA STATE SPEED DUPLEX DEVICE; Solaris 10's
+    ``dladm show-dev`` (its only view of the physical links) gives the same records, each link
+    named after its device and MEDIA empty (show-dev does not print it)."""
+    s10 = _solaris10_rows(text, _S10_DEV)
+    if s10 is not None:
+        links = []
+        for lineno, line, m in s10:
+            dev, state, speed, duplex = m.groups()
+            if state not in _LINK_STATES:
+                raise ParseError(f"unknown link state {state!r}", lineno, line)
+            links.append(DladmPhys(dev, "", state, int(speed), duplex, dev))
+        return links
     links = []
     for lineno, line, cells in _table(text, ["LINK", "MEDIA", "STATE", "SPEED", "DUPLEX", "DEVICE"],
                                       "dladm show-phys"):
@@ -211,8 +250,22 @@ def parse_dladm_show_phys(text: str) -> list[DladmPhys]:
     return links
 
 
+parse_dladm_show_dev = parse_dladm_show_phys  # Solaris 10's name for the same view
+
+
 def parse_dladm_show_link(text: str) -> list[DladmLink]:
-    """``dladm show-link``: LINK CLASS MTU STATE OVER (OVER may name several links)."""
+    """``dladm show-link`` (Solaris 11): LINK CLASS MTU STATE OVER (OVER may name several links).
+    Solaris 10's ``dladm show-link`` (``type: non-vlan`` / ``vlan N`` / ``legacy``, ``mtu:``,
+    ``device:``) has no link state: its records say ``unknown`` (the state is in ``dladm
+    show-dev``); CLASS is ``phys`` (``vlan`` for a VLAN), OVER the device a VLAN is over."""
+    s10 = _solaris10_rows(text, _S10_LINK)
+    if s10 is not None:
+        out = []
+        for _lineno, _line, m in s10:
+            link, kind, mtu, device = m.groups()
+            vlan = kind.startswith("vlan")
+            out.append(DladmLink(link, "vlan" if vlan else "phys", int(mtu), "unknown", [device] if vlan else []))
+        return out
     links = []
     for lineno, line, cells in _table(text, ["LINK", "CLASS", "MTU", "STATE", "OVER"], "dladm show-link"):
         link, link_class, mtu, state, over = cells

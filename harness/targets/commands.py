@@ -17,10 +17,20 @@ import re
 from collections.abc import Callable
 
 from harness.oracle import Topology
-from harness.parsers import ParseError, parse_dladm_show_link, parse_zpool_list_h, parse_zpool_status
+from harness.parsers import (
+    ParseError,
+    parse_dladm_show_dev,
+    parse_dladm_show_link,
+    parse_zpool_list_h,
+    parse_zpool_status,
+)
 from harness.targets.base import InfrastructureError, Target
 from harness.targets.snapshot import GuestIo, Snapshot, changes, from_commands
 from harness.timing import TIMING_ATTRS, LabTiming
+
+# how a guest's links and their state are read, by Solaris release: Solaris 10's `dladm show-link`
+# has no link state (its `dladm show-dev` has), Solaris 11's has (inventory key `solaris`)
+LINK_STATES = {10: (["dladm", "show-dev"], parse_dladm_show_dev), 11: (["dladm", "show-link"], parse_dladm_show_link)}
 
 UNREACHABLE = 255
 _GROUP_LINE = re.compile(r"V-16-\d+-\d+ Group (\S+) is (online|offline|faulted) on system (\S+)")
@@ -43,6 +53,7 @@ class CommandTarget(Target):
         except ValueError:
             self._guests = []
         self._guest: str | None = self._guests[0] if self._guests else None
+        self._links = LINK_STATES[getattr(lab.inventory, "solaris", None) or 11]
 
     # -- what a subclass provides -------------------------------------------------------------------
     def _advance(self, seconds: float) -> None:  # pragma: no cover - abstract in effect
@@ -97,7 +108,7 @@ class CommandTarget(Target):
                 plan.setdefault(node.control, []).append(["ldm", "list", "-p"])
             for guest_host in probed.values():
                 plan.setdefault(guest_host, []).extend([["zpool", "list", "-H", "-o", "name,health"],
-                                                        ["dladm", "show-link"]])
+                                                        self._links[0]])
             answers = self._fan_out(plan)
             (rc1, summary), (rc3, log_text) = answers[system][:2]
             rc2, resources = answers[other][2 if other == system else 0]
@@ -165,10 +176,11 @@ class CommandTarget(Target):
 
     # -- guest I/O, timing, pools ----------------------------------------------------------------------------
     def guest_view(self, snap: Snapshot, guest: str, answers: list[tuple[int, str]]) -> GuestIo:
-        return self._guest_io(snap, guest, answers)
+        return self._guest_io(snap, guest, answers, self._links[1])
 
     @staticmethod
-    def _guest_io(snap: Snapshot, guest: str, answers: list[tuple[int, str]]) -> GuestIo:
+    def _guest_io(snap: Snapshot, guest: str, answers: list[tuple[int, str]],
+                  parse_links: Callable[[str], list] = parse_dladm_show_link) -> GuestIo:
         """The guest's own view: its pools healthy (storage) and a link up (network); a guest that
         cannot be reached has neither."""
         node = next((n for (n, d), st in snap.domains.items() if d == guest and st == "active"), "")
@@ -177,7 +189,7 @@ class CommandTarget(Target):
         (rc1, pools), (rc2, links) = answers
         try:
             storage = rc1 == 0 and all(p.health in ("ONLINE", "DEGRADED") for p in parse_zpool_list_h(pools))
-            network = rc2 == 0 and any(link.state == "up" for link in parse_dladm_show_link(links))
+            network = rc2 == 0 and any(link.state == "up" for link in parse_links(links))
         except ParseError:
             storage = network = False
         return GuestIo(node, storage, network)

@@ -35,7 +35,8 @@ def lab_spec(lab: Lab, monitor: str, seed: int, with_timing: bool = True) -> Lab
         nodes=tuple(NodeSpec(n.name, n.control, tuple(n.alternates)) for n in inv.nodes),
         type_overrides=inv.timing.type_overrides() if with_timing else {}, monitor=monitor,
         time_scale=inv.timing.time_scale, seed=seed,
-        kvm=inv.kvm.model_dump() if inv.target == "kvm" and inv.kvm else ({} if inv.target == "kvm" else None))
+        kvm=inv.kvm.model_dump() if inv.target == "kvm" and inv.kvm else ({} if inv.target == "kvm" else None),
+        **({"solaris": inv.solaris} if inv.solaris is not None else {}))
 
 
 class _Live(Mapping):

@@ -338,7 +338,9 @@ class SparcTarget(CommandTarget):
         if breaks is None:
             return
         if breaks == "nic":
-            rc, out, _ = self.run(fault.system, ["dladm", "show-phys"])
+            # Solaris 10 has no `dladm show-phys`: its `dladm show-dev` names the same devices
+            view = ["dladm", "show-dev"] if getattr(self.lab.inventory, "solaris", None) == 10 else ["dladm", "show-phys"]
+            rc, out, _ = self.run(fault.system, view)
             names = [n for p in parse_dladm_show_phys(out) for n in (p.link, p.device)] if rc == 0 else []
         else:
             rc, pools = self._pools_of(fault.system)

@@ -33,7 +33,7 @@ def outputs(platform: Platform) -> dict[str, tuple[int, str, str]]:
 def without_uptime(views: dict[str, tuple[int, str, str]]) -> dict[str, tuple[int, str, str]]:
     """Blank the uptime fields (a domain that booted again has a new uptime, nothing else)."""
     def scrub(text: str) -> str:
-        text = re.sub(r"\|uptime=\d*\|", "|uptime=|", text)
+        text = re.sub(r"\|uptime=\d*(?=\||$)", "|uptime=", text, flags=re.M)  # last field on LDoms 2.x
         return re.sub(r"(%  )((\d+[dhms] ?)+)$", r"\1", text, flags=re.M)
     return {k: (c, scrub(o), e) for k, (c, o, e) in views.items()}
 

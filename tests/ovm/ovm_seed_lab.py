@@ -8,10 +8,11 @@ from emulators.ovm import Platform
 SETTLED_AT = 3600 + 5 * 60  # the builder's lab has run this long when the tests look at it
 
 
-def build_seed(clock: VirtualClock | None = None, guest_on: str = "node1") -> Platform:
-    """node1 = primary1 + alternate1, node2 = primary2 + alternate2; ldg1 active on `guest_on`."""
+def build_seed(clock: VirtualClock | None = None, guest_on: str = "node1", solaris: int = 11) -> Platform:
+    """node1 = primary1 + alternate1, node2 = primary2 + alternate2; ldg1 active on `guest_on`; every
+    domain runs `solaris` (10 or 11: what the commands print, emulators/ovm/ldm.py `Release`)."""
     clock = clock or VirtualClock()
-    platform = Platform(clock, boot_seconds=10.0)
+    platform = Platform(clock, boot_seconds=10.0, solaris=solaris)
     for n in (1, 2):
         node = platform.add_node(f"node{n}")
         primary = node.add_domain("primary", hostname=f"primary{n}", role="control", buses=["pci_0"])

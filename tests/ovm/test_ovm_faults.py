@@ -34,7 +34,7 @@ def test_nic_pull_and_heal() -> None:
 
 
 def test_disk_offline_and_heal() -> None:
-    p = build_seed()
+    p = build_seed(solaris=10)  # pins Solaris 10 texts (UNAVAIL, no NORM)
     before = outputs(p)
     p.inject("disk_offline", "alternate1:c1t2d0")  # one side of the mirror
     assert " state: DEGRADED" in ok(run_zpool(p, "alternate1", ["status"]))
@@ -53,7 +53,7 @@ def test_disk_offline_and_heal() -> None:
 
 
 def test_zpool_offline_and_heal() -> None:
-    p = build_seed()
+    p = build_seed(solaris=10)  # pins Solaris 10 texts (UNAVAIL, no NORM)
     before = outputs(p)
     p.inject("zpool_offline", "alternate1:zfsmirr")
     status = ok(run_zpool(p, "alternate1", ["status", "zfsmirr"]))
@@ -78,7 +78,7 @@ def test_zpool_offline_and_heal() -> None:
 
 
 def test_domain_kill_of_the_alternate_domain_and_heal() -> None:
-    p = build_seed()
+    p = build_seed(solaris=10)  # pins Solaris 10 texts (UNAVAIL, no NORM)
     before = outputs(p)
     events: list[object] = []
     p.subscribe(events.append)

@@ -22,7 +22,7 @@ def _starts(line: str) -> list[int]:
 
 
 def test_ldm_list_has_the_capture_columns() -> None:
-    p = build_seed()
+    p = build_seed(solaris=10)  # the captures are of Solaris 10 / LDoms 2.x
     lines = ok(run_ldm(p, "primary1", ["list"])).splitlines()
     assert lines[0] == LDM_HEADER
     assert lines[1] == "primary          active     -n-cv-  UART    8     16G      0.4%  1h 5m"
@@ -48,7 +48,7 @@ def test_ldm_list_p_is_the_parseable_form() -> None:
 
 
 def test_ldm_list_bindings_follows_the_capture_sections() -> None:
-    p = build_seed()
+    p = build_seed(solaris=10)  # the captures are of Solaris 10 / LDoms 2.x
     out = ok(run_ldm(p, "primary1", ["list-bindings", "primary"]))
     sections = [line for line in out.splitlines() if re.fullmatch(r"[A-Z]+", line)]
     assert sections == ["SOFTSTATE", "UUID", "MAC", "HOSTID", "CONTROL", "DEPENDENCY", "CORE", "VCPU",
@@ -74,7 +74,7 @@ def test_ldm_list_services_and_list_io() -> None:
 
 
 def test_zpool_status_healthy_layout() -> None:
-    p = build_seed()
+    p = build_seed(solaris=10)  # the captures are of Solaris 10 / LDoms 2.x
     assert ok(run_zpool(p, "alternate1", ["status"])) == (
         "  pool: zfsmirr\n"
         " state: ONLINE\n"
@@ -94,16 +94,16 @@ def test_zpool_status_healthy_layout() -> None:
 
 
 def test_zpool_status_unavail_matches_the_capture_layout() -> None:
-    p = build_seed()
+    p = build_seed(solaris=10)  # the captures are of Solaris 10 / LDoms 2.x
     p.inject("disk_offline", "primary1:c0t1d0")
     out = ok(run_zpool(p, "primary1", ["status", "-x"]))
     assert out == (
         "  pool: zfsprim\n"
         " state: UNAVAIL\n"
-        "status: One or more devices could not be opened.  There are insufficient\n"
-        "        replicas for the pool to continue functioning.\n"
-        "action: Attach the missing device and online it using 'zpool online'.\n"
-        "   see: http://www.sun.com/msg/ZFS-8000-3C\n"
+        # the pool lost its only disk while imported: its I/O failed, as in the capture
+        "status: One or more devices are faulted in response to IO failures.\n"
+        "action: Make sure the affected devices are connected, then run 'zpool clear'.\n"
+        "   see: http://www.sun.com/msg/ZFS-8000-HC\n"
         " scrub: none requested\n"
         "config:\n"
         "\n"
@@ -116,7 +116,7 @@ def test_zpool_status_unavail_matches_the_capture_layout() -> None:
 
 
 def test_zpool_mirror_losing_one_side_is_degraded() -> None:
-    p = build_seed()
+    p = build_seed(solaris=10)  # the captures are of Solaris 10 / LDoms 2.x
     p.inject("disk_offline", "alternate1:c1t3d0")
     out = ok(run_zpool(p, "alternate1", ["status"]))
     assert " state: DEGRADED\n" in out
@@ -136,8 +136,9 @@ def test_dladm_layouts() -> None:
     assert ok(run_dladm(p, "alternate1", ["show-phys", "nxge4"])).splitlines()[1] == (
         "nxge4             Ethernet             down       0      unknown   nxge4")
     guest = ok(run_dladm(p, "ldg1", ["show-link"])).splitlines()
-    assert guest[1:] == ["vnet0               phys      1500   up       --",
-                         "vnet1               phys      1500   down     --"]
+    # Solaris 11: the guest's vnet0/vnet1 are its links net0/net1 (generic link names)
+    assert guest[1:] == ["net0                phys      1500   up       --",
+                         "net1                phys      1500   down     --"]
 
 
 def test_commands_refuse_where_the_real_ones_do() -> None:

@@ -68,7 +68,7 @@ def test_altio_faults_records_in_the_ledger_before_it_injects(pytester, altio_en
     assert fault.startswith("zpool_offline ")
     assert at_inject["ledger"] == [fault], "the fault was not in the ledger when it was injected"
     assert "\tONLINE" in at_inject["health"], "the pool was broken before the ledger had the fault"
-    assert after_inject["ledger"] == [fault] and "\tUNAVAIL" in after_inject["health"]
+    assert after_inject["ledger"] == [fault] and "\tSUSPENDED" in after_inject["health"]
     assert refused["ledger"] == []
     assert altio_env.ledger() == [], "the faults of the run outlived it"
 
@@ -99,7 +99,7 @@ def test_faults_are_healed_when_the_test_fails(pytester, altio_env):
     result.assert_outcomes(failed=2)
     in_test, after_faults, after_target = altio_env.observed()
     fault = in_test["ledger"][0]
-    assert "\tUNAVAIL" in in_test["health"], "the fault was never in force"
+    assert "\tSUSPENDED" in in_test["health"], "the fault was never in force"
     # altio_faults' teardown healed it (seen before altio_target's own teardown)
     assert after_faults["name"] == "after altio_faults"
     assert after_faults["active"] == [] and after_faults["ledger"] == [] and after_faults["heals"] == [fault]

@@ -27,7 +27,7 @@ def _health(target: SimTarget) -> str:
 
 def test_a_heal_cut_short_by_ctrl_c_is_finished_by_the_teardown(target, monkeypatch):
     target.inject(POOL)
-    assert "UNAVAIL" in _health(target)
+    assert "SUSPENDED" in _health(target)  # Solaris 11: a pool that lost its devices waits for them
     real_drop = target.ledger.drop
 
     def interrupted(fault, pid=None):
@@ -56,4 +56,4 @@ def test_one_failing_heal_does_not_stop_the_others(target, monkeypatch):
     with pytest.raises(ConnectionError):
         target.heal_all()  # NIC is the newest: healed first, fails; POOL is still healed
     assert target.ledger.entries() == [NIC] and target.active_faults == [NIC]
-    assert "UNAVAIL" not in _health(target)
+    assert "SUSPENDED" not in _health(target)
