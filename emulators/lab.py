@@ -16,8 +16,9 @@ the control domain) comes from the inventory, everything else from the cluster c
 
 A lab is driven as a real one is, by commands typed on its systems (`SimLab.run_command`): the ha*
 commands on cluster systems, `ldm` in control domains, `zpool`, `dladm`, `ifconfig`, `luxadm`,
-`hostname`, `uname` in every Solaris domain (`EMULATED_COMMANDS`), and `tail`/`cat`/`wc` of the
-engine log (/var/VRTSvcs/log/engine_A.log) on cluster systems.
+`hostname`, `uname` in every Solaris domain, `gabconfig -a` and `lltstat -nvv` on cluster systems
+(`EMULATED_COMMANDS`), and `tail`/`cat`/`wc` of the engine log (/var/VRTSvcs/log/engine_A.log) on
+cluster systems.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING
 from agents.alternateio import known_monitors
 from emulators.clock import Clock
 from emulators.ovm import FaultError, Platform, bundled_agents, run_dladm, run_ldm, run_zpool
+from emulators.ovm.model import backend_kind
 from emulators.ovm.sysadmin import run_hostname, run_ifconfig, run_luxadm, run_uname
 from emulators.vcs import commands as vcs_commands
 from emulators.vcs.config import load
@@ -37,19 +39,23 @@ from emulators.vcs.config.model import Config, Group
 from emulators.vcs.engine import Engine
 from emulators.vcs.group_control import EngineGroupControl
 from emulators.vcs.logfile import run_cat, run_tail, run_wc
+from emulators.vcs.membership_commands import run_gabconfig, run_lltstat
 
 if TYPE_CHECKING:
     from emulators.agent_host import AgentHost
 
-VCS_COMMANDS = {"hastatus", "hagrp", "hares", "hasys", "haconf", "hatype"}
+VCS_COMMANDS = {"hastatus", "hagrp", "hares", "hasys", "haconf", "hatype", "haclus"}
 _PLATFORM_COMMANDS = {"ldm": run_ldm, "zpool": run_zpool, "dladm": run_dladm, "ifconfig": run_ifconfig,
                       "luxadm": run_luxadm, "hostname": run_hostname, "uname": run_uname}
 _LOG_READERS = {"tail": run_tail, "cat": run_cat, "wc": run_wc}
+# GAB's and LLT's view of the cluster, on cluster systems (from the engine's membership)
+_MEMBERSHIP_COMMANDS = {"gabconfig": run_gabconfig, "lltstat": run_lltstat}
 # Every program `SimLab.run_command` answers, for the lab shell to put shims on the PATH. `tail`,
 # `cat` and `wc` of the engine log are answered too (in-process callers), but a lab shell uses the
 # real ones on a real log file, so they are not listed.
 EMULATED_COMMANDS: tuple[str, ...] = ("hastatus", "hagrp", "hares", "hasys", "haconf", "hatype", "ldm", "zpool",
-                                      "dladm", "ifconfig", "luxadm", "hostname", "uname")
+                                      "dladm", "ifconfig", "luxadm", "hostname", "uname", "gabconfig", "lltstat",
+                                      "haclus")
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,7 @@ class LabSpec:
     time_scale: float = 10.0
     seed: int = 0
     kvm: dict | None = None  # a kvm lab (emulators.kvm): its settings; None for an all-emulated one
+    solaris: int = 11  # the lab's Solaris release, 10 or 11 (inventory `solaris:`; emulators/ovm/ldm.py)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
@@ -125,6 +132,12 @@ def plan_guests(config: Config) -> list[GuestPlan]:
     return plans
 
 
+def _dsk_path(partition: object) -> str:
+    """A Disk resource's Partition as the device path a vdsdev exports (c3t5d0s2 -> /dev/dsk/c3t5d0s2)."""
+    text = str(partition)
+    return text if text.startswith("/") else f"/dev/dsk/{text}"
+
+
 class SimLab:
     """A running emulated lab: platform, engine, agents, and the commands of every system."""
 
@@ -136,8 +149,9 @@ class SimLab:
         self.config = config if config is not None else load(Path(spec.main_cf))
         self._apply_timing(self.config, spec.type_overrides)
         self.guests = plan_guests(self.config)
-        self.platform = Platform(clock)
-        self._build_platform()
+        self.platform = Platform(clock, solaris=spec.solaris)
+        with self.platform.batch():  # publish the built lab once, not after every device
+            self._build_platform()
         self.engine = Engine(self.config, clock, seed=spec.seed)
         self._register_agents()
         self.platform.subscribe(self._on_platform_event)
@@ -184,6 +198,11 @@ class SimLab:
                             if nic and str(nic) not in dom.nics:
                                 dom.add_nic(str(nic))
                                 dom.add_vsw(f"{dom.name}-vsw-{nic}", net_dev=str(nic))
+                    elif res.type == "Disk" and "Partition" in res.attributes:
+                        # a LUN the service domain sees (a shared back end when several do)
+                        disk = backend_kind(_dsk_path(res.attributes["Partition"].for_system(system)))[1]
+                        if disk not in dom.disks:
+                            dom.add_disk(disk)
                     elif res.type == "Zpool" and "PoolName" in res.attributes:
                         pool = str(res.attributes["PoolName"].for_system(system))
                         if pool not in dom.pools:
@@ -223,17 +242,24 @@ class SimLab:
         vdisk_i = 0
         for sg in plan.storage_groups.get(node_spec.control, ()):
             group = config.groups[sg]
-            pools = [r for r in group.resources.values() if r.type == "Zpool" and "PoolName" in r.attributes]
+            backs = [r for r in group.resources.values()
+                     if (r.type == "Zpool" and "PoolName" in r.attributes)
+                     or (r.type == "Disk" and "Partition" in r.attributes)]
             for system in group.system_list:
                 dom = domains[system]
-                for res in pools:
-                    # one virtual disk (mpgroup) per pool resource of the group: a group of several
-                    # pools (data, log, a non-critical cache) gives the guest one disk for each
-                    name = f"{plan.guest}-{sg}" if len(pools) == 1 else f"{plan.guest}-{sg}-{res.name}"
-                    pool = str(res.attributes["PoolName"].for_system(system))
+                for res in backs:
+                    # one virtual disk (mpgroup) per pool or LUN resource of the group: a group of
+                    # several pools (data, log, a non-critical cache) gives the guest one disk for each.
+                    # A pool is the two-pool mirror shape (each service domain exports a zvol of its
+                    # own pool); a Disk is one shared back end (every service domain exports the same
+                    # LUN, which is what an mpgroup is in LDoms)
+                    name = f"{plan.guest}-{sg}" if len(backs) == 1 else f"{plan.guest}-{sg}-{res.name}"
+                    if res.type == "Disk":
+                        backend = _dsk_path(res.attributes["Partition"].for_system(system))
+                    else:
+                        backend = f"/dev/zvol/dsk/{res.attributes['PoolName'].for_system(system)}/{name}"
                     volume = f"{name}-vol"
-                    dom.add_vdsdev(volume, vds=f"{dom.name}-vds0",
-                                   backend=f"/dev/zvol/dsk/{pool}/{name}", mpgroup=name)
+                    dom.add_vdsdev(volume, vds=f"{dom.name}-vds0", backend=backend, mpgroup=name)
                     guest.add_vdisk(f"vdisk{vdisk_i}", volume=f"{volume}@{dom.name}-vds0")
                     vdisk_i += 1
 
@@ -280,7 +306,19 @@ class SimLab:
         if prog in VCS_COMMANDS:
             if system not in self.config.systems:  # a guest domain runs no cluster software
                 return 127, "", f"bash: {prog}: command not found\n"
-            return vcs_commands.run(self.engine, argv)
+            # typed on `system`: nobody to log in to on a domain that is down (as every command there),
+            # and HAD answers for that system (`hagrp -value G State`) or not at all (V-16-1-10600)
+            if system in self.platform.systems():
+                from emulators.ovm.ldm import shell_gate
+
+                gate = shell_gate(self.platform, system, prog)
+                if isinstance(gate[0], int):
+                    return gate  # type: ignore[return-value]
+            return vcs_commands.run(self.engine, argv, local_system=system, wait=self._vcs_wait)
+        if prog in _MEMBERSHIP_COMMANDS:
+            if system not in self.config.systems:  # no GAB/LLT in a guest domain
+                return 127, "", f"bash: {prog}: command not found\n"
+            return _MEMBERSHIP_COMMANDS[prog](self.engine, self.platform, system, argv[1:])
         if prog in _PLATFORM_COMMANDS:
             return _PLATFORM_COMMANDS[prog](self.platform, system, argv[1:])
         if prog in _LOG_READERS:
@@ -290,6 +328,25 @@ class SimLab:
                 return reader([], argv[1:], log_path=None)
             return reader(self.engine.log_lines, argv[1:])
         return 127, "", f"bash: {prog}: command not found\n"
+
+    def _vcs_wait(self, done, seconds: float) -> bool:
+        """How an ha* ``-wait`` waits here: on a virtual clock it runs the clock until `done()` or
+        `seconds` (from the thread that drives the lab only, and not from inside another wait: a
+        script agent's `hagrp`, answered from the agent host's thread while the lab waits on the
+        entry point, must not move the clock under it); otherwise it cannot block and looks once (the
+        lab daemon retries a -wait that timed out so until its time has passed on the real clock)."""
+        import threading
+
+        if (self.clock.kind != "virtual" or threading.current_thread() is not threading.main_thread()
+                or getattr(self, "_in_vcs_wait", False)):
+            return done()
+        self._in_vcs_wait = True
+        try:
+            if not done():
+                self.clock.run_while(lambda: not done(), seconds)
+        finally:
+            self._in_vcs_wait = False
+        return done()
 
     # -- the agent under test, called by hand ---------------------------------------------------------
 

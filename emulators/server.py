@@ -13,7 +13,9 @@ answer `{"rc", "out", "err", ...}`; a malformed one gets rc 2 and says what is w
     {"op": "resolve", "kind": K, "where": W}        -> where: W as the lab normalises it (nothing injected)
     {"op": "fault", "kind": K, "where": W}          -> where (normalised)
     {"op": "heal", "kind": K, "where": W} | {"op": "heal", "all": true}
-    {"op": "status"}                                -> faults in force (and the endpoints of a sparc lab)
+    {"op": "status"}                                -> faults in force (and the endpoints of a sparc lab); what
+                                                       `lab status` prints: clock, guests, systems, frozen
+                                                       groups, FAULTED resources, the engine log's path
     {"op": "stop"}
     {"op": "power", "node": N[, "state": "on"|"off"]}  -> power: On|Off (the ILOM's /SYS)
     {"op": "break", "node": N}                      -> the control domain panics (ILOM dumpcore)
@@ -24,6 +26,10 @@ answer `{"rc", "out", "err", ...}`; a malformed one gets rc 2 and says what is w
 All lab work runs on the asyncio loop's thread, so the engine never sees two callers at once.
 SIGTERM (or `stop`) stops the daemon cleanly: socket, forwarders and sshd go. A daemon killed with
 SIGKILL leaves its socket behind; the lab lock tells the next `lab up` that nobody holds it.
+
+The engine's log is the lab directory's `engine_A.log`, appended line by line as the engine logs
+(emulators.vcs.engine_log_file; the SSH front of an emulated sparc lab keeps it itself), so that
+`tail -f` follows it while the lab runs.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ from emulators.lab import LabSpec, SimLab
 from emulators.ovm import FaultError
 from emulators.ovm.model import PlatformError
 from emulators.shim import raw_reply
+from emulators.vcs import commands as vcs_commands
+from emulators.vcs.engine_log_file import FLUSH_INTERVAL_S, EngineLogFile
 
 if TYPE_CHECKING:
     from emulators.agent_host import AgentHost
@@ -121,6 +129,7 @@ class LabServer:
         self.front = front
         self._stop = stop or asyncio.Event()
         self._panicked: set[str] = set()  # control domains a break (dumpcore) took down
+        self.engine_log: Path | None = None  # the engine log file (set by the daemon)
         self.starting = False  # listening already (entry points ask the lab while it boots), front not up yet
         self._server: asyncio.AbstractServer | None = None
 
@@ -165,9 +174,25 @@ class LabServer:
             return {"rc": 1, "out": "", "err": "the agent's monitor did not answer within 60 s\n"}
         return {"rc": 0, "code": code, "out": "".join(f"{line}\n" for line in lines), "err": ""}
 
-    def _op_exec(self, request: dict) -> dict:
+    def _op_exec(self, request: dict):
         rc, out, err = self.lab.run_command(request["system"], list(request["argv"]))
-        return {"rc": rc, "out": out, "err": err, **({"_raw": True} if request.get("reply") == "raw" else {})}
+        raw = {"_raw": True} if request.get("reply") == "raw" else {}
+        limit = vcs_commands.wait_limit(list(request["argv"]))
+        if rc != 0 and limit is not None and vcs_commands.WAIT_TIMEOUT_UMI in err:
+            return self._exec_wait(request, limit, raw)  # the real clock cannot be run: wait on it
+        return {"rc": rc, "out": out, "err": err, **raw}
+
+    async def _exec_wait(self, request: dict, limit: float, raw: dict) -> dict:
+        """An ha* ``-wait`` whose condition did not hold: asked again every 0.1 s until it holds or its
+        ``-time`` (lab seconds, at the clock's scale) has passed; at most 50 s of wall time, within the
+        shims' 60 s."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(limit / getattr(self.lab.clock, "scale", 1.0), 50.0)
+        while True:
+            await asyncio.sleep(0.1)
+            rc, out, err = self.lab.run_command(request["system"], list(request["argv"]))
+            if rc == 0 or vcs_commands.WAIT_TIMEOUT_UMI not in err or loop.time() >= deadline:
+                return {"rc": rc, "out": out, "err": err, **raw}
 
     def _op_resolve(self, request: dict) -> dict:
         return {"rc": 0, "out": "", "err": "", "where": self.normalise(request["kind"], request["where"])}
@@ -199,7 +224,38 @@ class LabServer:
         text = "".join(f"{k} {w}\n" for k, w in faults) or "no faults in force\n"
         if self.front is not None:
             text += self.front.status_text()
-        return {"rc": 0, "out": text, "err": "", "faults": [[k, w] for k, w in faults]}
+        try:
+            details = self._status_details()
+        except Exception:  # noqa: BLE001 - the faults in force are answered whatever the rest does
+            traceback.print_exc()
+            details = {}
+        return {"rc": 0, "out": text, "err": "", "faults": [[k, w] for k, w in faults], **details}
+
+    def _status_details(self) -> dict:
+        """What else `lab status` shows: the lab, its clock, where every guest runs, the cluster's
+        systems, frozen groups and FAULTED resources, the engine log's path."""
+        from emulators.vcs.engine.log import stamp
+
+        lab, engine, config = self.lab, self.lab.engine, self.lab.config
+        now = lab.clock.now()
+        guests = []
+        for group, res in config.resources_of_type("LDom"):
+            name = str(res.attributes["LDomName"].for_system(None)) if "LDomName" in res.attributes else res.name
+            states = {s: engine.group_state(group.name, s) for s in group.system_list}
+            domains = {node.name: dom.state for node in lab.platform.nodes.values()
+                       for dom in node.domains.values() if dom.role == "guest" and dom.name == name}
+            guests.append({"guest": name, "group": group.name, "online": engine.online_systems(group.name),
+                           "states": states, "domains": domains})
+        frozen = [{"group": g, "persistent": engine.persistently_frozen(g)}
+                  for g in config.groups if engine.frozen(g)]
+        faulted = [[r, s] for g in config.groups.values() for r in g.resources for s in g.system_list
+                   if engine.resource_faulted(r, s)]
+        return {"lab": lab.spec.name, "pid": os.getpid(), "monitor": lab.spec.monitor,
+                "time_scale": getattr(lab.clock, "scale", 1.0),
+                "clock": {"kind": lab.clock.kind, "now": now, "stamp": stamp(engine.epoch, now)},
+                "settling": bool(engine.busy()), "engine_log": str(self.engine_log) if self.engine_log else None,
+                "systems": {s: engine.system_state(s) for s in engine.systems()},
+                "guests": guests, "frozen": frozen, "faulted": faulted}
 
     def _op_stop(self, _request: dict) -> dict:
         self._stop.set()
@@ -390,7 +446,13 @@ async def _run(spec: LabSpec, socket_path: Path, start_id: str, front_spec: Fron
         lab = SimLab(spec, clock, agent_host=agent_host)
     front: FrontService | None = None
     server = LabServer(lab, socket_path, start_id, None, stop)
+    server.engine_log = layout.engine_log
+    log_file: EngineLogFile | None = None
+    log_task: asyncio.Task | None = None
     try:
+        if front_spec is None:  # an emulated sparc lab's front writes the log itself
+            log_file = EngineLogFile(lab.engine, layout.engine_log)
+            log_task = asyncio.create_task(_keep_flushing(log_file))
         server.starting = True
         await server.open()
         lab.boot()
@@ -400,12 +462,23 @@ async def _run(spec: LabSpec, socket_path: Path, start_id: str, front_spec: Fron
         server.starting = False
         await server.serve()
     finally:
+        if log_task is not None:
+            log_task.cancel()
+        if log_file is not None:
+            log_file.close()
         if front is not None:
             await front.stop()
         if hasattr(lab, "close"):
             lab.close()  # a kvm lab's VMs, path servers and disks go with it
         if agent_host is not None:
             agent_host.close()  # entry points still running
+
+
+async def _keep_flushing(log_file: EngineLogFile) -> None:
+    """The engine log file's safety net (emulators.vcs.engine_log_file)."""
+    while True:
+        await asyncio.sleep(FLUSH_INTERVAL_S)
+        log_file.flush()
 
 
 def _agent_host(spec: LabSpec, socket_path: Path, front_spec: FrontSpec | None) -> AgentHost | None:

@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="run an emulated lab as a daemon and log in to its systems")
     lab_sub = lab.add_subparsers(dest="lab_command", required=True)
     for name, text in (("up", "start the lab daemon"), ("down", "stop the lab daemon"),
-                       ("status", "faults in force")):
+                       ("status", "what runs where, the clock, the faults in force, the engine log")):
         p = lab_sub.add_parser(name, help=text)
         _lab_arg(p)
         if name == "up":
@@ -481,9 +481,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
             print(daemon.down())
             return EXIT_OK
         if args.lab_command == "status":
-            reply = daemon.status()
-            print(f"lab {lab.name} is up")
-            sys.stdout.write(reply["out"])
+            sys.stdout.write(daemon.status_text(daemon.status()))
             return EXIT_OK
         if args.lab_command == "shell":
             _check_system(lab, args.system)

@@ -14,6 +14,14 @@ them to, stamped with the daemon's start id: a fresh daemon starts an empty ledg
 An inventory with `target: sparc` and `sparc.emulated: true` gets, on top, the SSH front of
 emulators.front: per-lab keys, an OpenSSH server on 127.0.0.1 and TCP forwarders on the
 inventory's ports, so that the harness's sparc target reaches the lab exactly as a real one.
+
+`lab shell` and `lab exec` run the host's shell with the lab directory's `shell-bin/` first on PATH
+(written by `lab up`, and again by a shell that finds it missing): a shim per program the lab answers
+(emulators.lab.EMULATED_COMMANDS: the ha* commands, ldm, zpool, hostname, uname, gabconfig,
+lltstat, ...), and `tail`, `cat`, `head`, `wc`, `grep`, `less`, `more` wrappers that run the host's
+program with /var/VRTSvcs/log/engine_A.log read as the lab's engine log (the lab directory's
+`engine_A.log`, which the daemon appends to as the engine logs) on a cluster system; every other
+argument is left alone. Then the virtual environment's bin/ (altio-hil, hacf), then the caller's PATH.
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ import json
 import os
 import pwd
 import secrets
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -47,10 +57,15 @@ from emulators.front.labdir import (
     write_private,
 )
 from emulators.shim import SOCKET_ENV, SYSTEM_ENV, LabUnreachable, request
+from emulators.vcs.logfile import ENGINE_LOG_PATH
 from harness.faults import Fault
 from harness.inventory import InventoryError, Lab
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SHELL_BIN = "shell-bin"
+ENGINE_LOG_ENV = "ALTIO_HIL_ENGINE_LOG"
+# the host programs a lab shell reads the engine log with (wrapped: see the module docstring)
+LOG_READERS = ("tail", "cat", "head", "wc", "grep", "less", "more")
 
 
 class LabDown(Exception):
@@ -195,6 +210,8 @@ class LabDaemon:
         self.specfile = self.layout.spec
         self.ledger = DaemonLedger(self.layout)
         self.emulated_sparc = is_emulated_sparc(lab)
+        self.engine_log = self.layout.engine_log
+        self.shell_bin = self.layout.root / SHELL_BIN
 
     # -- state ---------------------------------------------------------------------------------------
     def _not_up(self) -> LabDown:
@@ -244,8 +261,9 @@ class LabDaemon:
             raise LabSetupError(f"{self.lab.path}: lab {self.lab.name} is a real SPARC lab (sparc.emulated is "
                                 "not true); `altio-hil lab up` serves emulated labs only")
         with self._exclusive():
+            self.write_shell_bin()
             if self.is_up():
-                return f"lab {self.lab.name} is already up (socket {self.socket})"
+                return f"lab {self.lab.name} is already up (socket {self.socket})\n{self._log_hint()}"
             pid = self.daemon_pid()
             if pid is not None:
                 raise LabDown(f"lab {self.lab.name} has a daemon (pid {pid}) that does not answer; "
@@ -301,9 +319,12 @@ class LabDaemon:
         # wait for the steady state (the engine is on the real clock, time-scaled)
         while time.monotonic() < deadline:
             if self.ask({"op": "ready"}).get("rc") == 0:
-                return f"lab {self.lab.name} is up (socket {self.socket}, log {self.logfile})"
+                return f"lab {self.lab.name} is up (socket {self.socket}, log {self.logfile})\n{self._log_hint()}"
             time.sleep(0.2)
-        return f"lab {self.lab.name} is up but still settling (socket {self.socket})"
+        return f"lab {self.lab.name} is up but still settling (socket {self.socket})\n{self._log_hint()}"
+
+    def _log_hint(self) -> str:
+        return f"engine log: {self.engine_log} (tail -f it; {ENGINE_LOG_PATH} in `lab shell`)"
 
     def _log_since(self, offset: int) -> str:
         try:
@@ -425,12 +446,51 @@ class LabDaemon:
         print(f"altio-hil: console of {system} ({info['name']}); Ctrl-] leaves. Its log: {info['console_log']}")
         return subprocess.call(["virsh", "-c", info["uri"], "console", "--force", info["name"]])
 
+    def write_shell_bin(self) -> Path:
+        """The lab shell's `shell-bin/` (module docstring), written afresh."""
+        from emulators.front.homes import emulated_commands
+
+        path = self.shell_bin
+        if os.path.lexists(path) and (os.path.islink(path) or not os.path.isdir(path)):
+            os.unlink(path)
+        path.mkdir(mode=0o700, exist_ok=True)
+        python = shlex.quote(sys.executable)
+        # as the SSH front's shims (emulators.front.homes): the standard library and this project only
+        code = shlex.quote(f"import sys; sys.path.insert(0, {str(REPO_ROOT)!r}); from emulators.shim import main; "
+                           "sys.exit(main(sys.argv[1:]))")
+        for name in emulated_commands():
+            write_private(path / name, f'#!/bin/sh\nexec {python} -I -S -c {code} {shlex.quote(name)} "$@"\n',
+                          mode=0o755)
+        search = os.pathsep.join(d for d in (os.environ.get("PATH") or os.defpath).split(os.pathsep)
+                                 if d and Path(d).name != SHELL_BIN)
+        for name in LOG_READERS:
+            real = shutil.which(name, path=search)
+            if real is None:
+                continue
+            write_private(path / name, (
+                "#!/bin/sh\n"
+                f"# {name} in `altio-hil lab shell`: {ENGINE_LOG_PATH} is the lab's engine log on a cluster system\n"
+                f'if [ -n "${{{ENGINE_LOG_ENV}-}}" ]; then\n'
+                "    for arg do\n"
+                "        shift\n"
+                f'        if [ "$arg" = {ENGINE_LOG_PATH} ]; then arg=${ENGINE_LOG_ENV}; fi\n'
+                '        set -- "$@" "$arg"\n'
+                "    done\n"
+                "fi\n"
+                f'exec {shlex.quote(real)} "$@"\n'), mode=0o755)
+        return path
+
     def env(self, system: str) -> dict[str, str]:
         env = dict(os.environ)
+        if not (self.shell_bin / "hostname").exists():  # a lab brought up before shell-bin existed
+            self.write_shell_bin()
         bindir = str(Path(sys.executable).parent)
-        env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+        env["PATH"] = os.pathsep.join([str(self.shell_bin), bindir, env.get("PATH", "")])
         env[SOCKET_ENV] = str(self.socket)
         env[SYSTEM_ENV] = system
+        env.pop(ENGINE_LOG_ENV, None)
+        if system in self.lab.config.systems:  # the engine log exists on cluster systems only
+            env[ENGINE_LOG_ENV] = str(self.engine_log)
         return env
 
     def exec(self, system: str, argv: list[str]) -> int:
@@ -458,7 +518,8 @@ class LabDaemon:
         shell = os.environ.get("SHELL", "/bin/bash")
         args = [shell, "--norc", "-i"] if shell.endswith("bash") else [shell, "-i"]
         print(f"altio-hil: emulated shell on {system} of lab {self.lab.name}; "
-              "ldm, hastatus, hagrp, hares, hasys, haconf, zpool, dladm answer here. `exit` leaves.")
+              "ldm, hastatus, hagrp, hares, hasys, haconf, zpool, dladm, gabconfig, lltstat, hostname answer "
+              f"here; tail -f {ENGINE_LOG_PATH} follows the engine log. `exit` leaves.")
         return subprocess.call(args, env=env)
 
     def reconcile(self) -> tuple[list[Fault], list[Fault]]:
@@ -510,8 +571,53 @@ class LabDaemon:
         self.reconcile()
         return self.ask({"op": "status"})
 
+    def status_text(self, reply: dict) -> str:
+        """What `altio-hil lab status` prints for a running lab, from the daemon's `status` reply."""
+        inv = self.lab.inventory
+        lines = [f"lab {self.lab.name} is up"]
+        if "clock" in reply:  # a daemon of this version (an older one answers the faults only)
+            clock = reply["clock"]
+            scale = float(reply.get("time_scale") or 1.0)
+            target = inv.target + (" (emulated: SSH front on 127.0.0.1)" if self.emulated_sparc else "")
+            lines += [
+                f"  inventory:   {self.lab.path}",
+                f"  target:      {target}",
+                f"  monitor:     {reply.get('monitor')}",
+                f"  time scale:  {scale:g} (emulated seconds per wall-clock second)",
+                f"  clock:       {clock['kind']}; emulated time {clock['stamp']} "
+                f"({clock['now']:.0f} s since the lab came up)",
+                f"  engine:      {'settling' if reply.get('settling') else 'steady'} (daemon pid {reply.get('pid')}, "
+                f"socket {self.socket})",
+                f"  engine log:  {reply.get('engine_log') or self.engine_log}",
+                "guests:",
+            ]
+            for g in reply.get("guests", []):
+                lines.append(f"  {g['guest']:<12} {_where_guest(g)}")
+            if not reply.get("guests"):
+                lines.append("  (no LDom service group in main.cf)")
+            lines.append("systems:     " + ", ".join(f"{s} {st}" for s, st in reply.get("systems", {}).items()))
+            frozen = [f"{f['group']} ({'persistent' if f['persistent'] else 'temporary'})"
+                      for f in reply.get("frozen", [])]
+            lines.append("frozen groups: " + (", ".join(frozen) or "none"))
+            lines.append("FAULTED resources: " + (", ".join(f"{r} on {s}" for r, s in reply.get("faulted", []))
+                                                  or "none"))
+        if reply.get("faults"):
+            lines.append(f"faults in force (the lab's ledger, {self.ledger.path}):")
+        return "\n".join(lines) + "\n" + reply.get("out", "")
+
 
 # -- helpers -------------------------------------------------------------------------------------------------
+
+def _where_guest(g: dict) -> str:
+    """`ONLINE on primary1 (group ldomsg; ldm: node1 active, node2 bound)` or `down everywhere (...)`."""
+    states = g.get("states", {})
+    online = g.get("online", [])
+    ldm = ", ".join(f"{node} {state}" for node, state in g.get("domains", {}).items())
+    where = ", ".join(f"{states.get(s, 'ONLINE')} on {s}" for s in online)
+    if not online:
+        where = "down everywhere: " + (", ".join(f"{s} {st}" for s, st in states.items()) or "no system")
+    return f"{where} (group {g['group']}" + (f"; ldm: {ldm}" if ldm else "") + ")"
+
 
 def _wait(predicate, budget_s: float, interval: float = 0.05) -> bool:
     deadline = time.monotonic() + budget_s

@@ -261,14 +261,17 @@ def _status_of(release: Release, views: Sequence[_PoolView], opts: dict[str, str
     return 0, _status_text(release, views, "v" in opts), ""
 
 
+def _asked_pools(dom: Domain, names: Sequence[str]) -> tuple[list[Zpool], str]:
+    """The pools a command names (every imported one when it names none), and what it names that is
+    not there (the error text, "" when nothing)."""
+    return _named_pools(dom, names) if names else (_imported(dom), "")
+
+
 def _zpool_status(dom: Domain, args: Sequence[str]) -> Result:
     opts, names = _options(args, "vxD")
-    if names:
-        pools, missing = _named_pools(dom, names)
-        if missing:
-            return 1, "", missing
-    else:
-        pools = _imported(dom)
+    pools, missing = _asked_pools(dom, names)
+    if missing:
+        return 1, "", missing
     return _status_of(release_of(dom.platform), [_service_view(dom, p) for p in pools], opts, bool(names))
 
 
@@ -324,12 +327,9 @@ def _zpool_list(dom: Domain, args: Sequence[str]) -> Result:
     opts, names = _options(args, "H", with_value="o")
     release = release_of(dom.platform)
     _list_fields(release, opts)
-    if names:
-        pools, missing = _named_pools(dom, names)
-        if missing:
-            return 1, "", missing
-    else:
-        pools = _imported(dom)
+    pools, missing = _asked_pools(dom, names)
+    if missing:
+        return 1, "", missing
     return _list_of(release, [_service_view(dom, p) for p in pools], opts)
 
 

@@ -111,7 +111,8 @@ def test_typed_faults_are_in_the_labs_fault_list_and_heal_with_it():
     assert run(lab, "alternate1", "luxadm", "-e", "offline", "/dev/rdsk/c0t1d0s2") == (0, "", "")
     assert run(lab, "alternate1", "luxadm", "-e", "offline", "/dev/rdsk/c0t1d0s2") == (0, "", "")
     assert lab.faults() == [("nic_pull", "alternate1:nxge4"), ("disk_offline", "alternate1:c0t1d0")]
-    assert out(lab, "alternate1", "zpool", "list", "-H", "-o", "name,health") == "zfsmirr\tUNAVAIL\n"
+    # the lab is Solaris 11 (LabSpec.solaris): a pool whose only disk fails under it is SUSPENDED
+    assert out(lab, "alternate1", "zpool", "list", "-H", "-o", "name,health") == "zfsmirr\tSUSPENDED\n"
     lab.heal_all()
     assert lab.faults() == []
     assert "UP" in out(lab, "alternate1", "ifconfig", "nxge4").split("<")[1].split(">")[0].split(",")
@@ -126,8 +127,8 @@ def test_the_guest_sees_its_root_pool_fail_and_come_back_after_failover():
     lab.inject("zpool_offline", "alternate1:zfsmirr")
     assert out(lab, "ldg1", "zpool", "list", "-H", "-o", "name,health") == "rpool\tONLINE\n"  # a path is left
     lab.inject("zpool_offline", "primary1:zfsprim")
-    assert out(lab, "ldg1", "zpool", "list", "-H", "-o", "name,health") == "rpool\tUNAVAIL\n"
-    assert " state: UNAVAIL" in out(lab, "ldg1", "zpool", "status", "-x")
+    assert out(lab, "ldg1", "zpool", "list", "-H", "-o", "name,health") == "rpool\tSUSPENDED\n"  # Solaris 11
+    assert " state: SUSPENDED" in out(lab, "ldg1", "zpool", "status", "-x")
     lab.clock.advance(900)
     lab.engine.settle()
     assert summary(lab)[1][("ldomsg", "primary2")] == "ONLINE"  # no I/O domain of node1 serves it
@@ -172,7 +173,8 @@ def test_tail_c_keeps_a_byte_cursor_on_the_engine_log():
 
 def test_emulated_commands_names_every_program_the_lab_answers():
     assert EMULATED_COMMANDS == ("hastatus", "hagrp", "hares", "hasys", "haconf", "hatype", "ldm", "zpool",
-                                 "dladm", "ifconfig", "luxadm", "hostname", "uname")
+                                 "dladm", "ifconfig", "luxadm", "hostname", "uname", "gabconfig", "lltstat",
+                                 "haclus")
     lab = sim_seed_lab()
     for prog in EMULATED_COMMANDS:
         rc, _, err = run(lab, "primary1", prog)

@@ -210,24 +210,25 @@ class EngineCommands:
             self._fail_thens(gr)
 
     def freeze_group(self, g: str, persistent: bool = False) -> None:
-        self._check_group(g)
-        if persistent:
-            if not self.writable:
-                raise EngineCommandError("V-16-1-10369", "Cluster not writable")
-            self._G(g).attributes["Frozen"] = AttrValue(1)
-        else:
-            self._tfrozen.add(g)
-        self._log("grp_freeze", f"Group {g} is frozen{' (persistent)' if persistent else ''}")
+        self._set_frozen(g, persistent, True)
 
     def unfreeze_group(self, g: str, persistent: bool = False) -> None:
+        self._set_frozen(g, persistent, False)
+
+    def _set_frozen(self, g: str, persistent: bool, frozen: bool) -> None:
+        """`hagrp -freeze/-unfreeze [-persistent]`: a persistent freeze is the Frozen attribute (the
+        configuration must be writable), a temporary one (TFrozen) lasts until HAD stops."""
         self._check_group(g)
         if persistent:
             if not self.writable:
                 raise EngineCommandError("V-16-1-10369", "Cluster not writable")
-            self._G(g).attributes["Frozen"] = AttrValue(0)
+            self._G(g).attributes["Frozen"] = AttrValue(int(frozen))
+        elif frozen:
+            self._tfrozen.add(g)
         else:
             self._tfrozen.discard(g)
-        self._log("grp_freeze", f"Group {g} is unfrozen{' (persistent)' if persistent else ''}")
+        self._log("grp_freeze", f"Group {g} is {'frozen' if frozen else 'unfrozen'}"
+                                f"{' (persistent)' if persistent else ''}")
 
     def online_group_propagate(self, g: str, system: str) -> None:
         """`hagrp -online -propagate`: bring online first the child groups `g` needs to come online
