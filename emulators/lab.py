@@ -32,7 +32,7 @@ from agents.alternateio import known_monitors
 from emulators.clock import Clock
 from emulators.ovm import FaultError, Platform, bundled_agents, run_dladm, run_ldm, run_zpool
 from emulators.ovm.model import backend_kind
-from emulators.ovm.sysadmin import run_hostname, run_ifconfig, run_luxadm, run_uname
+from emulators.ovm.sysadmin import run_format, run_hostname, run_ifconfig, run_luxadm, run_uname
 from emulators.vcs import commands as vcs_commands
 from emulators.vcs.config import load
 from emulators.vcs.config.model import Config, Group
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 VCS_COMMANDS = {"hastatus", "hagrp", "hares", "hasys", "haconf", "hatype", "haclus"}
 _PLATFORM_COMMANDS = {"ldm": run_ldm, "zpool": run_zpool, "dladm": run_dladm, "ifconfig": run_ifconfig,
-                      "luxadm": run_luxadm, "hostname": run_hostname, "uname": run_uname}
+                      "luxadm": run_luxadm, "format": run_format, "hostname": run_hostname, "uname": run_uname}
 _LOG_READERS = {"tail": run_tail, "cat": run_cat, "wc": run_wc}
 # GAB's and LLT's view of the cluster, on cluster systems (from the engine's membership)
 _MEMBERSHIP_COMMANDS = {"gabconfig": run_gabconfig, "lltstat": run_lltstat}
@@ -55,7 +55,7 @@ _MEMBERSHIP_COMMANDS = {"gabconfig": run_gabconfig, "lltstat": run_lltstat}
 # real ones on a real log file, so they are not listed.
 EMULATED_COMMANDS: tuple[str, ...] = ("hastatus", "hagrp", "hares", "hasys", "haconf", "hatype", "ldm", "zpool",
                                       "dladm", "ifconfig", "luxadm", "hostname", "uname", "gabconfig", "lltstat",
-                                      "haclus")
+                                      "haclus", "format")
 
 
 @dataclass(frozen=True)

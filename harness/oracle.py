@@ -102,7 +102,33 @@ def topology_problems(config: Config, main_cf: str) -> list[str]:
                     if str(count) not in ("0", "1"):
                         problems.append(f"{at(loc)}: {res.name}.{attr}{where}: the value of '{key}' is "
                                         f"{count}; it is 0 (watched) or 1 (brought online by AlternateIO)")
+        problems += _all_watched(_group, res, at)
     return problems
+
+
+def _all_watched(group: Group, res, at) -> list[str]:
+    """An AlternateIO resource of a failover group that only watches (every group value 0) on some
+    systems: its offline changes nothing there, so its monitor reports ONLINE on every such system
+    where the groups run, on several at once, and VCS takes it for a concurrency violation."""
+    systems = list(group.system_list)
+    if len(systems) < 2 or group.parallel:
+        return []
+    def values(system: str) -> list[str]:
+        out = []
+        for attr in ("StorageSG", "NetworkSG"):
+            av = res.attributes.get(attr)
+            v = av.for_system(system) if av is not None else None
+            out += [str(x) for x in v.values()] if isinstance(v, dict) else []
+        return out
+
+    idle = [s for s in systems if values(s) and all(v == "0" for v in values(s))]
+    if len(idle) < 2:
+        return []
+    av = res.attributes.get("StorageSG") or res.attributes.get("NetworkSG")
+    loc = av.localized_locs.get(idle[0], av.loc) if av is not None else None
+    return [f"{at(loc)}: {res.name}: on {', '.join(idle)} every group it names is value 0 (watched): its "
+            f"offline then changes nothing and it reports ONLINE on all of them at once, which VCS treats as "
+            f"a concurrency violation of {group.name}; give the guest's storage groups value 1"]
 
 
 def guest_groups(config: Config) -> list[str]:

@@ -201,6 +201,24 @@ def run_luxadm(platform: Platform, system: str, argv: Sequence[str]) -> Result:
     return 0, "", ""
 
 
+# ------------------------------------------------------------------------------------- format
+
+def run_format(platform: Platform, system: str, argv: Sequence[str]) -> Result:
+    """``format`` with no disk named and nothing on its input (``format </dev/null``, ``echo |
+    format``): the disks the domain sees, as format(1M) lists them before asking which one, then the
+    prompt it leaves at the end of its input. A disk taken offline is listed `<drive not available>`."""
+    dom, refusal = _login(platform, system, "format")
+    if refusal is not None or dom is None:
+        return refusal  # type: ignore[return-value]
+    if argv:
+        return 1, "", "format: only the disk selection menu is emulated (format </dev/null)\n"
+    lines = ["Searching for disks...done", "", "", "AVAILABLE DISK SELECTIONS:"]
+    for i, name in enumerate(sorted(dom.disks)):
+        label = "<SUN146G cyl 14087 alt 2 hd 24 sec 848>" if dom.disks[name].online else "<drive not available>"
+        lines += [f"       {i}. {name} {label}", f"          /pci@0/pci@0/pci@2/scsi@0/sd@{i},0"]
+    return 0, "\n".join(lines) + "\nSpecify disk (enter its number): \n", ""
+
+
 # ------------------------------------------------------------------------------- hostname, uname
 
 _UNAME_FIELDS = "snrvmpi"

@@ -86,6 +86,7 @@ from harness.parsers.solaris import (  # noqa: E402
     parse_dladm_show_dev,
     parse_dladm_show_link,
     parse_dladm_show_phys,
+    parse_format_disks,
     parse_zpool_import,
     parse_zpool_list_h,
     parse_zpool_status,
@@ -108,5 +109,5 @@ __all__ = [
     "parse_hastatus_sum", "parse_hagrp_state", "parse_hares_state", "parse_state_value",
     "ZpoolStatus", "Vdev", "ZpoolHealth", "DladmPhys", "DladmLink",
     "parse_zpool_status", "parse_zpool_import", "parse_zpool_list_h", "parse_dladm_show_phys", "parse_dladm_show_link",
-    "parse_dladm_show_dev",
+    "parse_dladm_show_dev", "parse_format_disks",
 ]

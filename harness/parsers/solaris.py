@@ -301,3 +301,14 @@ def parse_zpool_import(text: str) -> dict[str, list[str]]:
         elif stripped and not line[:1].isspace():
             in_config = False
     return pools
+
+
+_FORMAT_DISK = re.compile(r"^\s+\d+\.\s+(c\d+(?:t\w+)?d\d+)\s")
+
+
+def parse_format_disks(text: str) -> list[str]:
+    """The disks ``format </dev/null`` lists under AVAILABLE DISK SELECTIONS (``0. c0t1d0 <...>``),
+    in its order; its other lines (device paths, the prompt) are skipped."""
+    if "AVAILABLE DISK SELECTIONS" not in text:
+        raise ParseError("not the disk selection menu of `format`", 1, text.splitlines()[0] if text else "")
+    return [m.group(1) for m in map(_FORMAT_DISK.match, text.splitlines()) if m]

@@ -33,7 +33,7 @@ from agents.package import checksums, install_files
 from harness.faults import CATALOGUE, Fault
 from harness.inventory import Lab, SparcHost, SparcIlom
 from harness.oracle import Topology
-from harness.parsers import parse_dladm_show_phys, parse_zpool_import, parse_zpool_status
+from harness.parsers import parse_dladm_show_phys, parse_format_disks, parse_zpool_import, parse_zpool_status
 from harness.targets.base import BadLabInput, InfrastructureError
 from harness.targets.commands import UNREACHABLE, CommandTarget, pool_disks
 from harness.targets.lab_ledger import LabBusy, LabLedger
@@ -345,6 +345,9 @@ class SparcTarget(CommandTarget):
         else:
             rc, pools = self._pools_of(fault.system)
             names = list(pools) if breaks == "pool" else [d for disks in pools.values() for d in disks]
+            if breaks == "disk" and rc == 0:  # and the disks in no pool, e.g. a LUN exported whole
+                rc_f, menu, _ = self.run(fault.system, "format </dev/null")
+                names += parse_format_disks(menu) if rc_f == 0 else []
         if rc == UNREACHABLE:
             raise InfrastructureError(f"{fault}: {fault.system} cannot be reached to check its {breaks}s")
         if fault.object not in names:

@@ -174,13 +174,13 @@ def test_tail_c_keeps_a_byte_cursor_on_the_engine_log():
 def test_emulated_commands_names_every_program_the_lab_answers():
     assert EMULATED_COMMANDS == ("hastatus", "hagrp", "hares", "hasys", "haconf", "hatype", "ldm", "zpool",
                                  "dladm", "ifconfig", "luxadm", "hostname", "uname", "gabconfig", "lltstat",
-                                 "haclus")
+                                 "haclus", "format")
     lab = sim_seed_lab()
     for prog in EMULATED_COMMANDS:
         rc, _, err = run(lab, "primary1", prog)
         assert rc != 127 and "command not found" not in err, prog
     assert run(lab, "primary1", "/usr/sbin/ifconfig", "nxge3")[0] == 0  # a path names the program too
-    assert run(lab, "primary1", "format")[0] == 127
+    assert run(lab, "primary1", "prtdiag")[0] == 127
     for prog in ("tail", "cat", "wc"):  # answered in process, but a lab shell uses the real ones
         assert prog not in EMULATED_COMMANDS and run(lab, "primary1", prog, ENGINE_LOG_PATH)[0] == 0
     for system in lab.platform.systems():

@@ -217,3 +217,50 @@ def test_a_lab_read_through_its_commands_judges_every_guest(tmp_path, topo):
         target.close()
     assert result["verdict"] == "fail", result
     assert any(p.startswith("guest ldomsg2: expected no failover") for p in result["problems"]), result
+
+
+def test_a_guest_whose_groups_are_all_watched_is_refused_with_its_line(tmp_path):
+    """A failover group's AlternateIO resource that names only value-0 groups reports ONLINE wherever
+    they run (its offline changes nothing), on several systems at once: VCS's concurrency violation
+    (Veritas Cluster Server Administrator's Guide, "About concurrency violations"). The harness found
+    it on the sparc stand-in, where offline monitors run often; the inventory now refuses it."""
+    main_cf = tmp_path / "main.cf"
+    main_cf.write_text((MULTI.parent / "sim-multiguest" / "main.cf").read_text()
+                       .replace("ldg2-strsg1 = 1", "ldg2-strsg1 = 0").replace("ldg2-strsg2 = 1", "ldg2-strsg2 = 0"))
+    inventory = tmp_path / "bad.yaml"
+    inventory.write_text(MULTI.read_text().replace("main_cf: sim-multiguest/main.cf", f"main_cf: {main_cf}"))
+    proc = subprocess.run([str(ALTIO_HIL), "inventory", "check", str(inventory)], capture_output=True, text=True)
+    assert proc.returncode == 2, proc
+    line = next(i for i, text in enumerate(main_cf.read_text().splitlines(), 1) if "ldg2-strsg1 = 0" in text)
+    assert f"{main_cf}:{line}:" in proc.stderr + proc.stdout and "concurrency violation of aiosg2" in proc.stderr + proc.stdout
+
+
+def test_format_lists_the_disks_and_the_sparc_target_places_a_lun_fault_with_it(tmp_path, monkeypatch):
+    """A LUN exported whole (no pool on it) is found by `format </dev/null`, whose disk selection menu
+    (Solaris format(1M): "AVAILABLE DISK SELECTIONS", `N. cXtYdZ <label>`) the parser reads; the sparc
+    target checks a disk fault's place with it (the command answered here by the emulated lab)."""
+    from emulators.lab import LabSpec, NodeSpec, SimLab
+    from harness.parsers import parse_format_disks
+    from harness.targets.base import BadLabInput
+    from harness.targets.sparc import SparcTarget
+
+    lab = load_inventory(MULTI)
+    sim = SimLab(LabSpec("m", str(lab.main_cf), tuple(NodeSpec(n.name, n.control, tuple(n.alternates))
+                                                       for n in lab.nodes)), VirtualClock())
+    rc, menu, _ = sim.run_command("alternate1", ["format"])
+    assert rc == 0 and menu.startswith("Searching for disks...done") and "AVAILABLE DISK SELECTIONS:" in menu
+    assert "c3t5d0" in parse_format_disks(menu) and "c9t9d0" not in parse_format_disks(menu)
+
+    source = REPO / "inventories" / "sparc-sim-2node.yaml"
+    inventory = tmp_path / "sparc-multi.yaml"
+    inventory.write_text(source.read_text().replace("main_cf: sim-2node/main.cf", f"main_cf: {lab.main_cf}"))
+    target = SparcTarget(load_inventory(inventory), "alternateio", 0)
+
+    def run(system, argv, timeout=None):
+        words = argv.split("<", 1)[0].split() if isinstance(argv, str) else list(argv)
+        return sim.run_command(system, words)
+
+    monkeypatch.setattr(target, "run", run)
+    target.check_place(Fault("disk_offline", "primary1:c3t5d0"))  # ldg2's LUN: in no pool
+    with pytest.raises(BadLabInput, match="no DISK 'c9t9d0'"):
+        target.check_place(Fault("disk_offline", "primary1:c9t9d0"))
