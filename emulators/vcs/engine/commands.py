@@ -383,19 +383,24 @@ class EngineCommands:
             if system in self._G(g).system_list:
                 self._maybe_autostart(g)
 
+    def _res_operable(self, r: str, system: str, what: str):
+        """The group, system and runtime of a resource `hares -online/-offline` may act on: not in a
+        frozen group, not persistent (nothing to bring online or take offline)."""
+        G, s = self._res_target(r, system)
+        if self._frozen(G.name):
+            raise EngineCommandError("V-16-1-10198", f"Group {G.name} is frozen")
+        if self._is_persistent(r):
+            raise EngineCommandError("V-16-1-10283", f"Resource {r} is persistent: it cannot be {what}")
+        return G, s, self._rr[(r, s)]
+
     def online_resource(self, r: str, system: str) -> None:
         """`hares -online resource -sys system`: that resource only (its children must be online).
         Refused: a persistent resource (nothing to online), a faulted one (V-16-1-10284), its group
         online elsewhere when it is a failover group (V-16-1-10286, texts verbatim from
         captures/ha-cli-messages.1.txt); choice: an online resource or children offline refused
         with V-16-1-10286's neighbour texts below (not found)."""
-        G, s = self._res_target(r, system)
+        G, s, rr = self._res_operable(r, system, "brought online")
         g = G.name
-        rr = self._rr[(r, s)]
-        if self._frozen(g):
-            raise EngineCommandError("V-16-1-10198", f"Group {g} is frozen")
-        if self._is_persistent(r):
-            raise EngineCommandError("V-16-1-10283", f"Resource {r} is persistent: it cannot be brought online")
         if rr.faulted:
             raise EngineCommandError("V-16-1-10284", f"Cannot online a faulted resource:Clear the faulted "
                                      f"resource on system {s}.", "NOTICE")
@@ -412,13 +417,8 @@ class EngineCommands:
     def offline_resource(self, r: str, system: str) -> None:
         """`hares -offline resource -sys system`: that resource only (its parents must be offline);
         choice: the refusals' UMIs (not found)."""
-        G, s = self._res_target(r, system)
+        G, s, rr = self._res_operable(r, system, "taken offline")
         g = G.name
-        rr = self._rr[(r, s)]
-        if self._frozen(g):
-            raise EngineCommandError("V-16-1-10198", f"Group {g} is frozen")
-        if self._is_persistent(r):
-            raise EngineCommandError("V-16-1-10283", f"Resource {r} is persistent: it cannot be taken offline")
         if rr.state != "ONLINE" or rr.action is not None:
             raise EngineCommandError("V-16-1-10288", f"Resource {r} is not online on {s}")
         for p in self._graph[g].parents[r]:
