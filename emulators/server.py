@@ -239,8 +239,8 @@ class LabServer:
         lab, engine, config = self.lab, self.lab.engine, self.lab.config
         now = lab.clock.now()
         guests = []
-        for group, res in config.resources_of_type("LDom"):
-            name = str(res.attributes["LDomName"].for_system(None)) if "LDomName" in res.attributes else res.name
+        for plan in lab.guests:  # the guests the lab built (emulators.lab.plan_guests)
+            name, group = plan.guest, config.groups[plan.ldom_group]
             states = {s: engine.group_state(group.name, s) for s in group.system_list}
             domains = {node.name: dom.state for node in lab.platform.nodes.values()
                        for dom in node.domains.values() if dom.role == "guest" and dom.name == name}

@@ -448,19 +448,10 @@ class LabDaemon:
 
     def write_shell_bin(self) -> Path:
         """The lab shell's `shell-bin/` (module docstring), written afresh."""
-        from emulators.front.homes import emulated_commands
+        from emulators.front.homes import write_command_shims
 
         path = self.shell_bin
-        if os.path.lexists(path) and (os.path.islink(path) or not os.path.isdir(path)):
-            os.unlink(path)
-        path.mkdir(mode=0o700, exist_ok=True)
-        python = shlex.quote(sys.executable)
-        # as the SSH front's shims (emulators.front.homes): the standard library and this project only
-        code = shlex.quote(f"import sys; sys.path.insert(0, {str(REPO_ROOT)!r}); from emulators.shim import main; "
-                           "sys.exit(main(sys.argv[1:]))")
-        for name in emulated_commands():
-            write_private(path / name, f'#!/bin/sh\nexec {python} -I -S -c {code} {shlex.quote(name)} "$@"\n',
-                          mode=0o755)
+        write_command_shims(path, sys.executable)  # the same shims as the SSH front's
         search = os.pathsep.join(d for d in (os.environ.get("PATH") or os.defpath).split(os.pathsep)
                                  if d and Path(d).name != SHELL_BIN)
         for name in LOG_READERS:

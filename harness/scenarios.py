@@ -389,6 +389,13 @@ class Watched:
                        guest=self.topo.ldom_group)
 
 
+def watch_every_guest(target: Target, oracle: Oracle, faults, where: dict[Topology, str]) -> list[Watched]:
+    """Each guest at its control system (`where`, the judged guest first) with what the oracle
+    expects of it under `faults` (the target's disk map read once)."""
+    pools = target.disk_pools()
+    return [Watched(t, at, oracle.for_guest(t.ldom_group).expect(list(faults), at, pools)) for t, at in where.items()]
+
+
 def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | None = None) -> dict:
     """Run one scenario on a target and judge it; always heals what it injected.
 
@@ -404,7 +411,9 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
     windows = oracle.windows
     wall0 = time.perf_counter()
     clock0 = target.now()
-    expected: Expected = oracle.expect(list(scenario.faults), scenario.active, target.disk_pools())
+    watched = watch_every_guest(target, oracle, scenario.faults,
+                                {topo: scenario.active, **{o: o.home() for o in others}})
+    expected: Expected = watched[0].expected
     result: dict = {
         "id": scenario.id, "row": scenario.row, "node": scenario.node, "guest": topo.ldom_group,
         "group": scenario.group, "faults": [f.to_json() for f in scenario.faults],
@@ -421,10 +430,6 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
                 bring_to(target, other, other.home(), windows.settle_s)
             bring_to(target, topo, scenario.active, windows.settle_s)
             report.attach("before: hastatus -sum and ldm list", _evidence(target, topo, scenario.node))
-        watched = [Watched(topo, scenario.active, expected)] + [
-            Watched(o, o.home(), oracle.for_guest(o.ldom_group).expect(list(scenario.faults), o.home(),
-                                                                       target.disk_pools()))
-            for o in others]
         t_inject = target.now()
         with report.step("inject: " + (", ".join(map(str, scenario.faults)) or "no fault")):
             target.step("inject")

@@ -14,7 +14,6 @@ import pytest
 
 from harness.scenarios import (
     Scenario,
-    Watched,
     await_outcome,
     bring_to,
     ldom_location,
@@ -22,6 +21,7 @@ from harness.scenarios import (
     restore,
     steady_problems,
     timings,
+    watch_every_guest,
 )
 
 STEPS = 14
@@ -106,10 +106,8 @@ def test_randomized_schedule(altio_target, altio_oracle, altio_topology, altio_s
                     log.append(f"{i}: inject {fault} (guest down before) -> {ldom_location(snap, topo)}")
                     continue
                 in_force = list(target.active_faults)
-                expected = oracle.expect(in_force, location, target.disk_pools())
-                watched = [Watched(topo, location, expected)] + [
-                    Watched(o, at, oracle.for_guest(o.ldom_group).expect(in_force, at, target.disk_pools()))
-                    for o, at in others_at.items() if at is not None]
+                watched = watch_every_guest(target, oracle, in_force, {
+                    topo: location, **{o: at for o, at in others_at.items() if at is not None}})
                 await_outcome(target, watched, windows, t0)
                 results = []
                 for w in watched:  # every guest judged, under the rows the faults put it in

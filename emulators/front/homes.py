@@ -55,18 +55,24 @@ def prepare(layout: LabLayout, front: FrontSpec, monitor: str | None) -> None:
 
 def write_shims(layout: LabLayout, front: FrontSpec) -> None:
     """One tiny script per emulated command (and `telnet`) in the lab's bin/."""
-    if os.path.lexists(layout.bin) and (os.path.islink(layout.bin) or not os.path.isdir(layout.bin)):
-        os.unlink(layout.bin)
-    layout.bin.mkdir(mode=0o700, exist_ok=True)
-    python = shlex.quote(front.python)
+    write_command_shims(layout.bin, front.python)
+    _script(layout, "telnet",
+            f'exec {shlex.quote(front.python)} -I -m emulators.front.telnet {shlex.quote(str(layout.root))} "$@"\n')
+
+
+def write_command_shims(directory: Path, python: str) -> None:
+    """`directory` afresh (a private directory, whatever was at its path), with a shim per emulated
+    command that hands its command line to the lab (emulators.shim)."""
+    if os.path.lexists(directory) and (os.path.islink(directory) or not os.path.isdir(directory)):
+        os.unlink(directory)
+    directory.mkdir(mode=0o700, exist_ok=True)
     # -S: no site-packages to scan (a script agent calls hagrp several times per monitor cycle); the
     # shim needs the standard library and this project's emulators package only
     code = shlex.quote(f"import sys; sys.path.insert(0, {str(_PROJECT_ROOT)!r}); from emulators.shim import main; "
                        "sys.exit(main(sys.argv[1:]))")
     for name in emulated_commands():
-        _script(layout, name, f'exec {python} -I -S -c {code} {shlex.quote(name)} "$@"\n')
-    _script(layout, "telnet",
-            f'exec {python} -I -m emulators.front.telnet {shlex.quote(str(layout.root))} "$@"\n')
+        write_private(directory / name, f'#!/bin/sh\nexec {shlex.quote(python)} -I -S -c {code} '
+                                        f'{shlex.quote(name)} "$@"\n', mode=0o755)
 
 
 def _script(layout: LabLayout, name: str, body: str) -> None:

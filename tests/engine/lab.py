@@ -123,3 +123,15 @@ def sim_seed_lab(monitor_interval: int = 60, offline_monitor_interval: int = 300
     lab = SimLab(spec, VirtualClock())
     assert lab.boot(), "the seed lab did not settle"
     return lab
+
+
+def run(lab, system: str, *argv: str) -> tuple[int, str, str]:
+    """A command typed on `system` of a SimLab: (exit status, stdout, stderr)."""
+    return lab.run_command(system, list(argv))
+
+
+def out(lab, system: str, *argv: str) -> str:
+    """What a command that must succeed prints on `system` of a SimLab."""
+    rc, text, err = run(lab, system, *argv)
+    assert rc == 0, (system, argv, rc, err)
+    return text

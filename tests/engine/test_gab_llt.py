@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from emulators.vcs.membership_commands import LINKS, LLT_SLOTS, membership_map
-from tests.engine.lab import sim_seed_lab
+from tests.engine.lab import out, run, sim_seed_lab
 
 GAB_INFOSCALE = """\
 GAB Port Memberships
@@ -101,16 +101,6 @@ def parse_llt(text: str) -> tuple[int | None, dict[int, dict]]:
             assert link and current is not None, line
             current["links"][link[1]] = (link[2], link[3])
     return local, nodes
-
-
-def run(lab, system: str, *argv: str) -> tuple[int, str, str]:
-    return lab.run_command(system, list(argv))
-
-
-def out(lab, system: str, *argv: str) -> str:
-    rc, text, err = run(lab, system, *argv)
-    assert rc == 0, (system, argv, rc, err)
-    return text
 
 
 def kill(lab, system: str) -> None:

@@ -12,17 +12,7 @@ from __future__ import annotations
 
 from emulators.lab import EMULATED_COMMANDS
 from emulators.vcs.logfile import ENGINE_LOG_PATH
-from tests.engine.lab import sim_seed_lab
-
-
-def run(lab, system: str, *argv: str) -> tuple[int, str, str]:
-    return lab.run_command(system, list(argv))
-
-
-def out(lab, system: str, *argv: str) -> str:
-    rc, text, err = run(lab, system, *argv)
-    assert rc == 0, (system, argv, rc, err)
-    return text
+from tests.engine.lab import out, run, sim_seed_lab
 
 
 def summary(lab) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
