@@ -25,7 +25,7 @@ def altio_save_timeline(request: pytest.FixtureRequest):
 @pytest.fixture
 def altio_play(altio_target, altio_oracle, altio_report, altio_record, altio_save_timeline):
     """Play a scenario on the target, attach its timeline, record it, and fail the test on a bad verdict."""
-    from harness.reporting import redact_main_cf
+    from harness.report import redact_main_cf
     from harness.scenarios import play
 
     def run(scenario) -> dict:

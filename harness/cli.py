@@ -190,7 +190,7 @@ def _err(text: str) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     import pytest
 
-    from harness import reporting
+    from harness import report as reporting
 
     lab = _load(args.lab)
     target = args.target or lab.inventory.target

@@ -483,7 +483,7 @@ def pytest_xdist_node_collection_finished(node, ids) -> None:
 
 def run_outcome(exitstatus: int, scenarios: list[dict]) -> tuple[str, list[dict]]:
     """The session's outcome for results.json, and its harness errors (collection errors first)."""
-    from harness.reporting import outcome_of
+    from harness.report import outcome_of
 
     errors = _COLLECTION_ERRORS + _HARNESS_ERRORS
     if REFUSAL:
@@ -500,7 +500,7 @@ def run_outcome(exitstatus: int, scenarios: list[dict]) -> tuple[str, list[dict]
 
 
 def _write_results(config: pytest.Config, scenarios: list[dict], outcome: str, errors: list[dict]) -> None:
-    from harness.reporting import write_results
+    from harness.report import write_results
 
     lab = load_lab(config)
     directory = Path(config.getoption("--altio-report"))

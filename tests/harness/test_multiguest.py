@@ -21,7 +21,7 @@ from emulators.clock import VirtualClock
 from harness.faults import Fault
 from harness.inventory import load_inventory
 from harness.oracle import Oracle, Topology
-from harness.reporting import matrix, render_matrix_html, render_matrix_text
+from harness.report import matrix, render_matrix_html, render_matrix_text
 from harness.scenarios import failover_matrix, play
 from harness.targets import open_target
 

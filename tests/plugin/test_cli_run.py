@@ -18,7 +18,7 @@ import pytest
 import yaml
 from altio_runs import LAB_2NODE, LAB_3NODE, REPO, AltioEnv, signalled_mid_run
 
-from harness.reporting import validate_results
+from harness.report import validate_results
 
 ALTIO_HIL = REPO / ".venv" / "bin" / "altio-hil"
 PROGRESS = re.compile(r"^\s*\[\s*(\d+)/(\d+)\] (pass|FAIL|error|skip)\s+(\S.*) \(\d+\.\d+s\)$")

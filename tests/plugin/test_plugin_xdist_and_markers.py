@@ -10,7 +10,7 @@ import sys
 import pytest
 from altio_runs import FAST, LAB_2NODE, MATRIX_SUITE
 
-from harness.reporting import validate_results
+from harness.report import validate_results
 
 SAME = ("id", "row", "faults", "expected", "observed", "verdict", "detect_s", "failover_s", "clock_s")
 

@@ -20,7 +20,7 @@ import pytest
 from altio_runs import FAST, LAB_2NODE, REPO, AltioEnv, signalled_mid_run
 
 from harness.processes import pid_alive
-from harness.reporting import validate_results
+from harness.report import validate_results
 
 ALTIO_HIL = REPO / ".venv" / "bin" / "altio-hil"
 
@@ -231,7 +231,7 @@ def _zombie(pid: int) -> bool:
 
 
 def test_a_killed_renders_work_folder_is_removed_by_the_next_render(tmp_path):
-    from harness.reporting import _remove_dead_work_dirs
+    from harness.report.allure import _remove_dead_work_dirs
 
     dead = tmp_path / ".allure-999999999-abc"
     live = tmp_path / f".allure-{os.getpid()}-def"

@@ -11,8 +11,8 @@ import textwrap
 
 import pytest
 
-from harness import reporting
-from harness.reporting import ReportError, generate_html, write_allure_environment
+from harness.report import allure as reporting
+from harness.report import ReportError, generate_html, write_allure_environment
 
 TINY_SUITE = textwrap.dedent(
     """

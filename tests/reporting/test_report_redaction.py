@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from emulators.vcs.config import parse_text, secret_spans
-from harness.reporting import redact_main_cf
+from harness.report import redact_main_cf
 
 FIXTURES = Path(__file__).resolve().parents[1] / "config" / "fixtures"
 HASHES = ("GlqLqwQ", "hJ9kLm", "pQ3rSt", "xY7zAb")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harness.reporting import (
+from harness.report import (
     REFERENCE_TABLE,
     MatrixColumn,
     ReportError,
@@ -277,7 +277,7 @@ def test_render_text_with_no_scenarios():
 
 
 def test_d_rows_with_several_alternates_mark_impossible_crossings_not_applicable():
-    from harness.reporting import matrix
+    from harness.report import matrix
 
     def sc(row, group):
         return {"id": f"{row}[{group}]", "row": row, "node": "n1", "group": group, "verdict": "pass"}
@@ -293,7 +293,7 @@ def test_d_rows_with_several_alternates_mark_impossible_crossings_not_applicable
 
 
 def test_main_cf_in_reports_has_its_user_password_hashes_redacted():
-    from harness.reporting import redact_main_cf
+    from harness.report import redact_main_cf
 
     text = ('cluster c (\n        UserNames = { admin = GlqLqwQ, ops = "h4sh } with, \\" tricks" }\n'
             '        Administrators = { admin }\n        )\n// UserNames mentioned in a comment\n')
