@@ -3,15 +3,12 @@
 The plugin (harness/plugin.py) is the pytest face of the harness: options, hooks and the fixtures
 that reach a lab (altio_target, altio_oracle, ...), usable by any project's suites. This file
 composes them the way this project's suites play a certification: play a scenario and judge it,
-keep its evidence (timeline picture, main.cf, session transcripts) in the report, and offer the
-faults the lab's configuration makes possible.
+and keep its evidence (timeline picture, main.cf, session transcripts) in the report.
 """
 
 from __future__ import annotations
 
 import pytest
-
-from harness.faults import Fault
 
 
 @pytest.fixture

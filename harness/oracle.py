@@ -44,8 +44,14 @@ class Expected:
         """Watch this long: until the failover deadline when one is due, else the quiet window."""
         return self.windows.failover_s if self.failover else self.windows.quiet_s
 
+    @property
+    def down_everywhere(self) -> bool:
+        """The guest must leave its system and no other can take it: it ends down on every node."""
+        return self.failover and self.ldom_system is None
+
     def to_json(self) -> dict:
-        return {"failover": self.failover, "alternateio": self.alternateio}
+        return {"failover": self.failover, "alternateio": self.alternateio, "ldom_system": self.ldom_system,
+                "down_everywhere": self.down_everywhere}
 
 
 @dataclass(frozen=True)

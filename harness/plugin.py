@@ -43,6 +43,7 @@ from harness.faults import Fault, FaultLedger
 from harness.inventory import DEFAULT_INVENTORY, InventoryError, Lab, load_inventory
 from harness.monitor_arg import MONITOR_HELP, parse_monitor
 from harness.oracle import Oracle, Topology
+from harness.scenario_items import contract_result, describe_item
 from harness.scenarios import combined_faults, failover_matrix
 from harness.timing import LabTiming, Windows
 
@@ -55,6 +56,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--seed", type=int, default=None, help="seed of the randomized schedule (default: random, printed)")
     g.addoption("--allow-destructive", action="store_true", help="allow destructive tests on shared labs")
     g.addoption("--altio-report", default=None, help="write results.json for the session into this directory")
+    g.addoption("--altio-shard", default=None, metavar="K/N", type=parse_shard,
+                help="run only the K-th of N deterministic shares of the scenarios (same seed, same split)")
+    g.addoption("--altio-collect", default=None, metavar="PATH",
+                help="write the selected scenarios (id, suite, row, faults, plan) to PATH as JSON (with --collect-only)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -71,7 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = int(os.environ.get("ALTIO_HIL_SEED") or random.SystemRandom().randrange(1, 2**31))
     config._altio_seed = seed  # type: ignore[attr-defined]
     # module state survives between sessions of one process (pytest.main twice, pytester in-process)
-    for state in (_CONTROLLER_RESULTS, _HARNESS_ERRORS, _COLLECTION_ERRORS, _FAILED_TESTS, REFUSAL):
+    for state in (_CONTROLLER_RESULTS, _HARNESS_ERRORS, _COLLECTION_ERRORS, _FAILED_TESTS, _NOT_RUN, REFUSAL):
         state.clear()
     _PROGRESS.update(done=0, total=None, worker=hasattr(config, "workerinput"))
     if _asked_for(config) and getattr(config.option, "dist", "no") != "no":
@@ -82,8 +87,10 @@ def pytest_configure(config: pytest.Config) -> None:
         if kind in ("sparc", "kvm") and not hasattr(config, "workerinput"):
             # the session holds the lab (a sparc lab's lease and SSH sessions, the kvm lab it started)
             raise pytest.UsageError(f"a {kind} lab is driven by one process: run without -n/--dist")
-        if kind != "sim" and config.option.dist != "loadgroup":
-            config.option.dist = "loadgroup"  # one worker per shared lab (see pytest_collection_modifyitems)
+        if config.option.dist != "loadgroup":
+            # one worker per shared lab, and the randomized schedule's steps on one worker, in order
+            # (see pytest_collection_modifyitems); the other tests are spread as --dist load does
+            config.option.dist = "loadgroup"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -127,6 +134,40 @@ def target_kind(config: pytest.Config, lab: Lab) -> str:
     return config.getoption("--target") or lab.inventory.target
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """"K/N" -> (K, N), 1 <= K <= N."""
+    import argparse
+
+    k, sep, n = str(text).partition("/")
+    if sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n) <= 10_000:
+        return int(k), int(n)
+    raise argparse.ArgumentTypeError(f"a shard is K/N with 1 <= K <= N (e.g. 2/4), not '{str(text)[:40]}'")
+
+
+def shard_of(items: list[pytest.Item], k: int, n: int) -> list[pytest.Item]:
+    """The K-th of N shares of the items: every N-th of them in collection order (which the lab and
+    the seed alone decide), starting at the K-th, so that each share has some of every suite."""
+    return [item for i, item in enumerate(items) if i % n == k - 1]
+
+
+NEMESIS_GROUP = "altio-nemesis"
+
+
+def _topology(config: pytest.Config) -> Topology:
+    lab = load_lab(config)
+    return lab.__dict__.setdefault("_altio_topology", Topology(lab.config, lab.nodes))
+
+
+def nemesis_schedule(config: pytest.Config):
+    """The randomized schedule of this session (its seed, the lab's faults the target allows)."""
+    from harness.nemesis import lab_faults, schedule
+
+    lab = load_lab(config)
+    kind = target_kind(config, lab)
+    destructive_ok = kind == "sim" or destructive_refusal(config, lab, kind) is None
+    return schedule(_seed(config), lab_faults(_topology(config), destructive_ok))
+
+
 def _asked_for(config: pytest.Config) -> bool:
     """Whether this session was pointed at a lab (the plugin stays silent in unrelated pytest runs)."""
     return any(config.getoption(o) is not None for o in ("--lab", "--altio-report", "--seed", "--target"))
@@ -144,6 +185,14 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "altio_nemesis_step" in metafunc.fixturenames:
+        from harness.nemesis import per_guest
+
+        steps = per_guest(nemesis_schedule(metafunc.config), _topology(metafunc.config))
+        metafunc.parametrize("altio_nemesis_step", [
+            pytest.param(s, id=s.id, marks=[pytest.mark.destructive] if s.fault.destructive else [])
+            for s in steps])
+        return
     if "altio_scenario" not in metafunc.fixturenames:
         return
     marker = metafunc.definition.get_closest_marker("altio_matrix")
@@ -249,11 +298,31 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not _asked_for(config):
         return
     lab = load_lab(config)
-    if target_kind(config, lab) == "sim":
-        return
+    shard = config.getoption("--altio-shard")
+    if shard is not None:
+        keep = shard_of(items, *shard)
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+    shared = target_kind(config, lab) != "sim"
     for item in items:
-        if any(name.startswith("altio_") for name in getattr(item, "fixturenames", ())):
+        if not any(name.startswith("altio_") for name in getattr(item, "fixturenames", ())):
+            continue
+        if shared:
             item.add_marker(pytest.mark.xdist_group(SHARED_GROUP))
+        elif "altio_nemesis_step" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group(NEMESIS_GROUP))
+        describe_item(item, _topology(config)).mark(item)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
+    if not hasattr(config, "workerinput"):
+        _PROGRESS["total"] = len(session.items)
+    out = config.getoption("--altio-collect")
+    if out and _asked_for(config):
+        listing = [describe_item(i, _topology(config)).listing(i) for i in session.items
+                   if any(n.startswith("altio_") for n in getattr(i, "fixturenames", ()))]
+        Path(out).write_text(json.dumps(listing, indent=1) + "\n", encoding="utf-8")
 
 
 # -- fixtures ------------------------------------------------------------------------------------------
@@ -354,6 +423,32 @@ def altio_faults(altio_target):
         altio_target.heal_all()
 
 
+@pytest.fixture(scope="module")
+def altio_nemesis(request: pytest.FixtureRequest, altio_lab: Lab, altio_oracle: Oracle, altio_monitor: str,
+                  altio_seed: int):
+    """The lab the randomized schedule's steps play on, one after the other (harness.nemesis.Nemesis):
+    the session's shared lab, or on sim a lab of this process's own. Whatever happens, every fault in
+    force is healed when the module's tests are over."""
+    from harness.nemesis import Nemesis
+    from harness.targets import InfrastructureError, open_target
+
+    shared = request.config.stash.get(SHARED_TARGET, None)
+    if shared is not None:
+        try:
+            yield Nemesis(shared, altio_oracle, nemesis_schedule(request.config))
+        finally:
+            shared.heal_all()
+        return
+    try:
+        target = open_target(altio_lab, target_kind(request.config, altio_lab), altio_monitor, altio_seed)
+    except InfrastructureError as exc:
+        raise pytest.fail.Exception(f"infrastructure error: {exc}", pytrace=False) from None
+    try:
+        yield Nemesis(target, altio_oracle, nemesis_schedule(request.config))
+    finally:
+        target.close()  # heals, even on failure or KeyboardInterrupt
+
+
 class AllureReport:
     """Steps and attachments into allure-pytest (a no-op when allure is not collecting)."""
 
@@ -379,6 +474,9 @@ def _allure_labels(request: pytest.FixtureRequest, lab: Lab, monitor: str) -> No
     import allure
 
     kind = target_kind(request.config, lab)
+    listener = request.config.pluginmanager.get_plugin("allure_listener")
+    if listener is not None:  # Allure's "host": the lab the test ran on, not this machine's name
+        listener._host = f"{lab.name} ({kind})"
     allure.dynamic.label("lab", lab.name)
     allure.dynamic.label("target", kind)
     allure.dynamic.label("monitor", monitor)
@@ -386,7 +484,6 @@ def _allure_labels(request: pytest.FixtureRequest, lab: Lab, monitor: str) -> No
     row = request.node.get_closest_marker("altio_row")
     if row:
         allure.dynamic.label("row", row.args[0])
-        allure.dynamic.tag(row.args[0])
 
 
 @pytest.fixture
@@ -400,6 +497,9 @@ def altio_record(request: pytest.FixtureRequest):
     """Record one results.json scenario; it travels to the controller in the test report."""
 
     def record(result: dict) -> None:
+        info = getattr(request.node, "_altio_info", None)
+        if info is not None:
+            result = {"suite": info.suite, **result, "test": request.node.nodeid}
         request.node.user_properties.append(("altio_result", json.dumps(result)))
 
     return record
@@ -415,10 +515,75 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     exc = call.excinfo
-    if report.failed and exc is not None and not exc.errisinstance((AssertionError, pytest.fail.Exception)):
+    broke = report.failed and exc is not None and not exc.errisinstance((AssertionError, pytest.fail.Exception))
+    if broke:
         entry = exc.traceback[-1] if exc.traceback else None
         where = f" ({Path(str(entry.path)).name}:{entry.lineno + 1})" if entry is not None else ""
         report.user_properties.append(("altio_harness_error", f"{exc.typename}: {exc.value}{where}"[:2000]))
+    info = getattr(item, "_altio_info", None)
+    if info is None:
+        return
+    if report.skipped:  # a scenario refused on this lab (destructive): one unit, not run, with its reason
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.user_properties.append(("altio_not_run", json.dumps(
+            {"id": info.id, "test": item.nodeid, "suite": info.suite, "reason": reason.removeprefix("Skipped: ")})))
+    elif call.when == "call" and info.suite == "contract" and not any(
+            k == "altio_result" for k, _ in report.user_properties):
+        result = contract_result(info, item, report)
+        if broke:
+            result["verdict"] = "error"
+        result["test"] = item.nodeid
+        clock0 = getattr(item, "_altio_clock0", None)
+        target = getattr(item, "funcargs", {}).get("altio_target")
+        if clock0 is not None and target is not None:
+            result["clock_s"] = round(max(0.0, target.now() - clock0), 3)
+        report.user_properties.append(("altio_result", json.dumps(result)))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """The scenario as Allure's parameters (the raw repr of the scenario object hidden)."""
+    info = getattr(item, "_altio_info", None)
+    if info is None or not _allure_on(item.config):
+        return
+    import allure
+
+    for name in ("altio_scenario", "altio_nemesis_step"):
+        if name in getattr(getattr(item, "callspec", None), "params", {}):
+            allure.dynamic.parameter(name, info.id, mode=allure.parameter_mode.HIDDEN)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    info = getattr(item, "_altio_info", None)
+    if info is None:
+        return
+    target = getattr(item, "funcargs", {}).get("altio_target")
+    if target is not None:
+        item._altio_clock0 = target.now()  # type: ignore[attr-defined]
+    if _allure_on(item.config):
+        info.apply_allure()
+
+
+def _allure_on(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "allure_report_dir", None))
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_fixture_setup(fixturedef, request):
+    """allure-pytest reports every finalizer of a fixture as a teardown step; pytest's own (a lambda
+    that forgets the fixture's value) is noise with no status: hand it back unwrapped, and name the
+    teardown of our yield fixtures."""
+    yield
+    finalizers = getattr(fixturedef, "_finalizers", None)
+    for i, fin in enumerate(finalizers or ()):
+        inner = getattr(fin, "_fixture_function", None)
+        if inner is None:
+            continue
+        if getattr(inner, "__name__", "") == "<lambda>":
+            finalizers[i] = inner
+        elif fixturedef.argname.startswith("altio_"):
+            fin._name = f"{fixturedef.argname}: teardown"
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
@@ -434,6 +599,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for key, value in report.user_properties:
         if key == "altio_result" and report.when == "call":
             _CONTROLLER_RESULTS.append(json.loads(value))
+        if key == "altio_not_run":
+            _NOT_RUN.append(json.loads(value))
         if key == "altio_harness_error":
             _HARNESS_ERRORS.append({"test": report.nodeid, "error": value})
     if report.failed:
@@ -446,6 +613,7 @@ _CONTROLLER_RESULTS: list[dict] = []
 _HARNESS_ERRORS: list[dict] = []
 _COLLECTION_ERRORS: list[dict] = []
 _FAILED_TESTS: set[str] = set()
+_NOT_RUN: list[dict] = []
 # set by `altio-hil run` when a SIGTERM stopped the session (a cancelled CI job): the run is
 # interrupted (exit 143), its faults healed by the fixtures' teardown as for Ctrl-C
 TERMINATED: list[int] = []
@@ -453,14 +621,34 @@ _PROGRESS: dict = {"done": 0, "total": None, "worker": False}
 
 
 def _progress(report: pytest.TestReport) -> None:
+    """One line per scenario on stdout (where the matrix follows), and under a failure why it failed."""
     if not os.environ.get("ALTIO_HIL_PROGRESS") or _PROGRESS["worker"]:
         return
+    import textwrap
+
     _PROGRESS["done"] += 1
     total = _PROGRESS["total"] or "?"
-    name = report.nodeid.split("[", 1)[1][:-1] if report.nodeid.endswith("]") else report.nodeid
-    mark = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}.get(report.outcome, report.outcome)
-    sys.stderr.write(f"  [{_PROGRESS['done']:>3}/{total}] {mark:<4} {name} ({report.duration:.2f}s)\n")
-    sys.stderr.flush()
+    props = dict(report.user_properties)
+    result = json.loads(props["altio_result"]) if "altio_result" in props else None
+    not_run = json.loads(props["altio_not_run"]) if "altio_not_run" in props else None
+    name = (result or not_run or {}).get("id") or (
+        report.nodeid.split("[", 1)[1][:-1] if report.nodeid.endswith("]") else report.nodeid)
+    if result is not None:
+        mark = {"pass": "pass", "fail": "FAIL", "error": "ERR"}.get(result["verdict"], result["verdict"])
+        why = result.get("problems") or []
+    else:
+        mark = {"passed": "pass", "failed": "ERR" if "altio_harness_error" in props else "FAIL",
+                "skipped": "skip"}.get(report.outcome, report.outcome)
+        why = ([not_run["reason"]] if not_run else [props["altio_harness_error"]] if "altio_harness_error" in props
+               else [report.longreprtext.strip().splitlines()[-1]] if report.failed and report.longreprtext.strip()
+               else [])
+    lines = [f"  [{_PROGRESS['done']:>3}/{total}] {mark:<4} {name} ({report.duration:.2f}s)"]
+    if mark != "pass":
+        for problem in why[:6]:
+            lines += textwrap.wrap(str(problem), 78, initial_indent="        - ", subsequent_indent="          ",
+                                   max_lines=3, placeholder=" ...")
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
@@ -468,11 +656,6 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
     if os.environ.get("ALTIO_HIL_PROGRESS") and report.when == "call":
         return report.outcome, "", report.outcome.upper()
     return None
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    if not hasattr(session.config, "workerinput"):
-        _PROGRESS["total"] = len(session.items)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -505,7 +688,7 @@ def _write_results(config: pytest.Config, scenarios: list[dict], outcome: str, e
     lab = load_lab(config)
     directory = Path(config.getoption("--altio-report"))
     directory.mkdir(parents=True, exist_ok=True)
-    extra: dict = {"harness_errors": errors}
+    extra: dict = {"harness_errors": errors, "not_run": sorted(_NOT_RUN, key=lambda r: r["id"])}
     shared = config.stash.get(SHARED_TARGET, None)
     if shared is not None and getattr(shared, "identity", None):
         # the monitor under test as installed on the lab: its build and each file's sha256, per system

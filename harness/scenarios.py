@@ -166,6 +166,31 @@ class Report(Protocol):
     def attach(self, name: str, body: str, kind: str = "text") -> None: ...
 
 
+class StepFailed(AssertionError):
+    """Raised inside a report step so that the report shows that step failed; caught right after it."""
+
+
+class Judged:
+    problems: list[str]
+
+    def __init__(self) -> None:
+        self.problems = []
+
+
+@contextlib.contextmanager
+def judged_step(report: Report, title: str) -> Iterator[Judged]:
+    """A report step that fails (red in Allure) when the block leaves problems in `judged.problems`;
+    the scenario goes on (its heal still runs). Any other exception goes through, marking it broken."""
+    judged = Judged()
+    try:
+        with report.step(title):
+            yield judged
+            if judged.problems:
+                raise StepFailed("; ".join(judged.problems))
+    except StepFailed:
+        pass
+
+
 class NoReport:
     def step(self, title: str) -> contextlib.AbstractContextManager:
         return contextlib.nullcontext()
@@ -438,12 +463,13 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
         with report.step(f"wait up to {expected.deadline_s:.0f} s for the outcome"):
             target.step("wait")
             await_outcome(target, watched, windows, t_inject)
-        with report.step("assert against the oracle"):
+        with judged_step(report, "assert against the oracle") as judged:
             target.step("assert")
             result["observed"], problems = observe(target, topo, scenario, expected, t_inject)
             for w in watched[1:]:
                 _, theirs = observe(target, w.topo, w.scenario(scenario), w.expected, t_inject)
                 problems += [f"guest {w.topo.ldom_group}: {p}" for p in theirs]
+            judged.problems = list(problems)
             timings(target, topo, scenario, t_inject, result)
             if "guest_io" in target.capabilities:  # what the guest lived through, failover rows included
                 result["guest_io_outages"] = [[round(a - t_inject, 3), round(b - a, 3)] for a, b in
@@ -452,10 +478,11 @@ def play(target: Target, oracle: Oracle, scenario: Scenario, report: Report | No
                 result["guest_io_gaps"] = target.guest_io_gaps(topo.guest, t_inject, target.now())
             report.attach("after: hastatus -sum and ldm list", _evidence(target, topo, scenario.node))
         t_heal = target.now()
-        with report.step("heal and restore the steady state"):
+        with judged_step(report, "heal and restore the steady state") as judged:
             target.step("heal")
             target.heal_all()
-            problems += _restore_after_heal(target, watched, windows, t_heal)
+            judged.problems = _restore_after_heal(target, watched, windows, t_heal)
+        problems += judged.problems
         result["problems"] = problems
         result["verdict"] = "fail" if problems else "pass"
         report.attach("engine log", "\n".join(target.engine_log(clock0)))
@@ -538,6 +565,8 @@ def observe(target: Target, topo: Topology, scenario: Scenario, expected: Expect
         problems.append(f"AlternateIO on {active} is {aio}, expected {expected.alternateio}")
     if expected.failover and expected.ldom_system and now_at != expected.ldom_system:
         problems.append(f"{topo.ldom_group} is on {now_at or 'no system'}, expected {expected.ldom_system}")
+    if expected.down_everywhere and now_at:
+        problems.append(f"expected {topo.ldom_group} down everywhere (no node can take it), it is ONLINE on {now_at}")
     if not expected.failover:
         node = topo.node_of(active)
         if snap.domain(node.name, topo.guest) != "active":

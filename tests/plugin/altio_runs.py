@@ -104,8 +104,14 @@ def pool_health(target, control):
 
 
 def _after_first_scenario(proc: subprocess.Popen) -> None:
-    first = proc.stderr.readline()  # a progress line: a scenario is done, the run is under way
-    assert "pass" in first or "FAIL" in first, first
+    """Wait for the first progress line on stdout (after the header): a scenario is done, the run is
+    under way."""
+    line = ""
+    for _ in range(5):
+        line = proc.stdout.readline()
+        if line.lstrip().startswith("["):
+            break
+    assert "pass" in line or "FAIL" in line, line
 
 
 def signalled_mid_run(start, sig: int, attempts: int = 4) -> tuple[subprocess.Popen, str, str]:

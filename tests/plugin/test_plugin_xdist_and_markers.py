@@ -63,8 +63,9 @@ def test_altio_row_labels_the_allure_result(pytester, altio_env):
     result.assert_outcomes(passed=1)
     [path] = allure_dir.glob("*-result.json")
     labels = {(x["name"], x["value"]) for x in json.loads(path.read_text())["labels"]}
-    assert {("row", "N3"), ("tag", "N3"), ("lab", "seed-2node"), ("target", "sim"),
+    assert {("row", "N3"), ("lab", "seed-2node"), ("target", "sim"), ("host", "seed-2node (sim)"),
             ("monitor", "legacy-primary-only")} <= labels
+    assert ("tag", "N3") not in labels  # the row is a label of its own, not repeated as a tag
 
 
 def test_a_kvm_run_on_an_inventory_that_is_not_kvm_is_refused_before_any_test(pytester, altio_env):

@@ -45,7 +45,10 @@ def test_a_sim_lab_is_free_to_go_to_every_worker(pytester, altio_env):
     pytester.makepyfile(test_probe=PROBE)
     result = pytester.runpytest_subprocess(*FAST, "-v", "-n", "2", "--lab", str(LAB_2NODE), "--target", "sim")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["scheduling tests via LoadScheduling"])
+    # loadgroup keeps the randomized schedule's steps on one worker; ungrouped tests go anywhere
+    result.stdout.fnmatch_lines(["scheduling tests via LoadGroupScheduling"])
+    result.stdout.fnmatch_lines(["*[[]gw0[]]*PASSED*"])
+    result.stdout.fnmatch_lines(["*[[]gw1[]]*PASSED*"])
     seen = altio_env.observed()
     assert seen[0]["groups"]["test_uses_the_lab"] == []
     assert seen[0]["groups"]["test_probe"] == []
