@@ -10,6 +10,8 @@ Options
   --seed S                seed for the randomized schedule and any random choice (printed, reported)
   --allow-destructive     allow tests marked `destructive` on shared labs (kvm, sparc)
   --altio-report DIR      write DIR/results.json (the run's scenarios) at the end of the session
+  --altio-shard K/N       run only the K-th of N deterministic shares of the scenarios
+  --altio-collect PATH    write the selected scenarios (id, suite, row, faults, plan) as JSON
 
 Fixtures
   altio_lab (session)     the loaded inventory + main.cf (harness.inventory.Lab)
@@ -20,6 +22,8 @@ Fixtures
   altio_timeline          the target's timeline
   altio_report            Allure steps and attachments
   altio_scenario          the scenario a parametrized suite test plays (see `altio_matrix` marker)
+  altio_nemesis_step      a step of the randomized schedule (one test per step, harness/nemesis.py)
+  altio_nemesis (module)  the lab the schedule's steps play on, in order; healed when they are over
   altio_record            record a results.json scenario dict
   (altio_play, altio_save_timeline, altio_lab_faults: the suites' own, in the root conftest.py)
 
