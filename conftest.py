@@ -29,7 +29,8 @@ def altio_play(altio_target, altio_oracle, altio_report, altio_record, altio_sav
         t0 = altio_target.now()
         result = play(altio_target, altio_oracle, scenario, altio_report)
         svg = altio_target.timeline.window(t0, altio_target.now()).to_svg(
-            f"{scenario.id} — {scenario.description}")
+            f"{scenario.id} — {scenario.description}",
+            milestones={"detected": result["detect_s"], "failed over": result["failover_s"]})
         altio_report.attach("timeline", svg, "svg")
         altio_report.attach("main.cf (UserNames redacted)", redact_main_cf(altio_target.lab.main_cf.read_text()))
         svg_path = altio_save_timeline(scenario.id, svg)
@@ -41,26 +42,3 @@ def altio_play(altio_target, altio_oracle, altio_report, altio_record, altio_sav
         return result
 
     return run
-
-
-@pytest.fixture(scope="session")
-def altio_lab_faults(pytestconfig, altio_lab, altio_topology) -> list[Fault]:
-    """Every fault the lab's configuration offers a randomized schedule: each pool, disk and NIC that a
-    storage or network group of AlternateIO uses, on every system serving it, and every I/O domain
-    (domain kills only where destructive faults are allowed: see the plugin's destructive_refusal)."""
-    from harness.plugin import destructive_refusal, target_kind
-
-    kind = target_kind(pytestconfig, altio_lab)
-    destructive_ok = kind == "sim" or destructive_refusal(pytestconfig, altio_lab, kind) is None
-    from harness.scenarios import group_faults
-
-    faults = []
-    for topo in altio_topology.guests():  # every guest's groups and domains
-        for control in topo.control_systems():
-            node = topo.node_of(control)
-            for sg in topo.services[control].storage:
-                faults += [f for s in topo.serving_systems(sg) for f in group_faults(topo, sg, s, "zpool_offline")]
-            for sg in topo.services[control].network:
-                faults += [f for s in topo.serving_systems(sg) for f in group_faults(topo, sg, s, "nic_pull")]
-            faults += [Fault("domain_kill", a) for a in node.systems]
-    return sorted({f for f in faults if destructive_ok or not f.destructive})

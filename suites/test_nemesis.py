@@ -22,7 +22,9 @@ def test_randomized_schedule(altio_nemesis_step, altio_nemesis, altio_report, al
     result = nemesis.play(step, altio_report)
     if "not_judged" in result:
         pytest.skip(result["not_judged"])
-    svg = nemesis.target.timeline.window(t0, nemesis.target.now()).to_svg(f"{step.id} ({result['row']})")
+    svg = nemesis.target.timeline.window(t0, nemesis.target.now()).to_svg(
+        f"{step.id} ({result['row']})", milestones={"detected": result.get("detect_s"),
+                                                    "failed over": result.get("failover_s")})
     altio_report.attach("timeline", svg, "svg")
     path = altio_save_timeline(step.id, svg)
     altio_record({**result, "description": step.plan, **({"timeline_svg": path} if path else {})})

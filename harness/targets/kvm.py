@@ -48,7 +48,7 @@ class KvmTarget(CommandTarget):
         self._seen = time.monotonic() - 3600.0
         self.tolerance_s = probes.TOLERANCE_S
         self.healed_leftovers: list[Fault] = []
-        self._io_state: dict[tuple[str, str], str] = {}
+        self._io_state: dict[tuple[str, str], tuple[str, str | None]] = {}
 
     # -- opening and closing ---------------------------------------------------------------------------
     @classmethod
@@ -150,8 +150,8 @@ class KvmTarget(CommandTarget):
             if s.kind in probes.KINDS:
                 lane = (s.guest, s.kind)
                 state = "ok" if s.ok else "lost"
-                if self._io_state.get(lane) != state:
-                    self._io_state[lane] = state
+                if self._io_state.get(lane) != (state, s.node):  # a move with no lost probe between is a change
+                    self._io_state[lane] = (state, s.node)
                     self.timeline.add(s.t, "io", f"{s.guest} {'storage' if s.kind == 'disk' else 'network'}",
                                       s.node, None, state, detail="probe")
             else:
