@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # faketime: a script agent's entry points share the sim lab's pace (emulators/vcs/agents/script.py)
 APT_PACKAGES := libvirt-dev pkg-config faketime
-# what the tests need beyond the demo: a real OpenSSH server for the sparc-sim lab (tests start their own)
-TEST_APT_PACKAGES := openssh-server openssh-client
+# what the tests need beyond the demo: a real OpenSSH server for the sparc-sim lab (tests start their own),
+# and headless Chromium with its driver, in which a test opens the HTML report as a reader does
+TEST_APT_PACKAGES := openssh-server openssh-client chromium chromium-driver
 # the kvm tier: QEMU, libvirt, the disk path servers, and what the guest image is built from
 KVM_APT_PACKAGES := qemu-system-x86 libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients nbdkit \
 	busybox-static cpio kmod dmsetup

@@ -50,6 +50,7 @@ class ScenarioResult(_Model):
     clock: Literal["virtual", "real"]
     clock_s: float = Field(ge=0)
     wall_s: float = Field(ge=0)
+    run: int | None = Field(default=None, ge=0)  # a report merged from several runs: its run (index in `runs`)
 
 
 Outcome = Literal["passed", "failed", "interrupted", "error"]
@@ -62,6 +63,24 @@ class HarnessError(_Model):
     error: str
 
 
+class NotRun(_Model):
+    """A scenario of the run that did not run (deselected, skipped, not reached), and why."""
+
+    id: str
+    reason: str
+
+
+class RunSource(_Model):
+    """One run of a report merged from several (`altio-hil report merge`): where it came from."""
+
+    dir: str
+    lab: str
+    target: str
+    monitor: str
+    seed: int
+    outcome: Outcome
+
+
 class RunResults(_Model):
     lab: str
     target: str
@@ -71,6 +90,8 @@ class RunResults(_Model):
     # "error" (a harness or lab failure) are never verdicts on the monitor, whatever the scenarios say
     outcome: Outcome
     harness_errors: list[HarnessError] = []
+    not_run: list[NotRun] = []
+    runs: list[RunSource] | None = None  # only in a report merged from several runs
     scenarios: list[ScenarioResult]
 
 

@@ -82,14 +82,17 @@ class Cell:
 
     @property
     def mark(self) -> str:
+        """The cell in one notation, for the terminal and the summary page alike: "." not applicable,
+        "--" not run; one scenario: its verdict ("pass", "FAIL", "ERROR": what failed shouts); several:
+        the worst verdict and how many of the cell's scenarios had it ("pass 3/3", "FAIL 1/2")."""
         status = self.status
         if status in ("n/a", "not run"):
             return {"n/a": ".", "not run": "--"}[status]
+        word = "pass" if status == "pass" else status.upper()
         n = len(self.verdicts)
         if n == 1:
-            return status.upper()
-        bad = sum(1 for v in self.verdicts if v == status)
-        return f"{status.upper()} {bad}/{n}" if status != "pass" else f"PASS x{n}"
+            return word
+        return f"{word} {sum(1 for v in self.verdicts if v == status)}/{n}"
 
 
 @dataclass
