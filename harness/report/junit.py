@@ -70,6 +70,8 @@ def _scenario_properties(sc: Mapping[str, Any]) -> list[tuple[str, object]]:
         ("row", sc.get("row")), ("node", sc.get("node")), ("guest", sc.get("guest")), ("group", sc.get("group")),
         ("faults", _faults_text(sc.get("faults"))),
         ("expected_failover", expected.get("failover")), ("expected_alternateio", expected.get("alternateio")),
+        ("expected_ldom_system", expected.get("ldom_system")),
+        ("expected_down_everywhere", expected.get("down_everywhere", False)),
         ("observed_failover", observed.get("failover")), ("observed_alternateio", observed.get("alternateio")),
         ("observed_ldom_system", observed.get("ldom_system")),
         ("detect_s", sc.get("detect_s")), ("failover_s", sc.get("failover_s")),

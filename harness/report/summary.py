@@ -27,7 +27,7 @@ th{background:#f1f3f4;font-weight:600} td.num{text-align:right;font-variant-nume
 .info td:first-child{font-weight:600;background:#f8f9fa}
 .pass{background:#ceead6;color:#0d652d;font-weight:600} .fail{background:#fad2cf;color:#a50e0e;font-weight:600}
 .error{background:#feefc3;color:#8a4b00;font-weight:600} .notrun{background:#f1f3f4;color:#5f6368}
-.na{background:#fff;color:#bdc1c6} .differs{color:#a50e0e;font-weight:600}
+.na{background:#fff;color:#bdc1c6} .differs{color:#a50e0e;font-weight:600} .down{color:#5f6368;font-style:italic}
 .counts span{display:inline-block;margin-right:8px;padding:2px 8px;border-radius:10px}
 table.matrix td.pass a,table.matrix td.fail a,table.matrix td.error a{color:inherit;display:block;text-decoration:none}
 table.matrix td a:hover{text-decoration:underline}
@@ -325,10 +325,15 @@ def render_matrix_html(
         )
         verdict = str(sc.get("verdict", "error"))
         expected = f"{_yes_no(exp.get('failover'))}<br>AlternateIO {_e(exp.get('alternateio', '?'))}"
+        if exp.get("down_everywhere"):  # no node can take the guest: it must end down on every node
+            expected += '<br><span class="down">guest down everywhere</span>'
+        elif exp.get("ldom_system"):
+            expected += f"<br>LDom on {_e(exp['ldom_system'])}"
+        landed = obs.get("ldom_system", "?")
         observed = (
             f"{_differs(exp, obs, 'failover', _yes_no(obs.get('failover')))}"
             f"<br>{_differs(exp, obs, 'alternateio', 'AlternateIO ' + _e(obs.get('alternateio', '?')))}"
-            f"<br>LDom on {_e(obs.get('ldom_system', '?'))}"
+            + (f"<br>LDom on {_e(landed)}" if landed else '<br><span class="down">guest down everywhere</span>')
         )
         where = _e(_where(sc, several_guests))
         meaning = _e(sc["description"]) if sc.get("description") else ""

@@ -133,3 +133,12 @@ def test_an_empty_run_is_an_empty_suite(tmp_path):
 ])
 def test_classname_is_the_suite_or_the_row_family(sc, name):
     assert classname_of(sc) == name
+
+
+def test_the_expected_landing_and_a_guest_down_everywhere_are_properties():
+    down = scenario("nemesis-step01[seed=1: inject domain_kill primary2]", "D3", expected={
+        "failover": True, "alternateio": "OFFLINE", "ldom_system": None, "down_everywhere": True})
+    root = ET.parse(write_junit(__import__("pathlib").Path(__import__("tempfile").mkdtemp()) / "junit.xml",
+                                results(down))).getroot()
+    props = {p.get("name"): p.get("value") for p in root.find(".//testcase").iter("property")}
+    assert props["expected_down_everywhere"] == "true" and props["expected_ldom_system"] == ""

@@ -224,3 +224,17 @@ def test_pages_written_in_two_places_resolve_relative_to_each(tmp_path):
                                paths_base=tmp_path / "html")
     assert 'href="timelines/a.svg"' in top and 'href="../timelines/a.svg"' in inner
     assert Path(tmp_path / "timelines/a.svg").is_file()
+
+
+def test_a_guest_expected_and_seen_down_everywhere_is_shown_as_that():
+    down = scenario("nemesis-step01[seed=1: inject domain_kill primary2]", "D3",
+                    expected={"failover": True, "alternateio": "OFFLINE", "ldom_system": None, "down_everywhere": True},
+                    observed={"failover": True, "alternateio": "OFFLINE", "ldom_system": ""})
+    moved = scenario("D3[node1]", "D3", expected={"failover": True, "alternateio": "OFFLINE",
+                                                 "ldom_system": "primary2", "down_everywhere": False})
+    text = render_matrix_html(matrix([down, moved]), INFO, [down, moved])
+    rows = {sid: text[text.index(f">{sid}<"):] for sid in (down["id"], moved["id"])}
+    down_row = rows[down["id"]][:rows[down["id"]].index("</tbody>")]
+    moved_row = rows[moved["id"]][:rows[moved["id"]].index("</tbody>")]
+    assert down_row.count("guest down everywhere") == 2  # expected, and seen
+    assert "guest down everywhere" not in moved_row and "LDom on primary2" in moved_row
