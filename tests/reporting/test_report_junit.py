@@ -90,6 +90,7 @@ def test_each_testcase_has_its_facts_as_separate_properties(tmp_path):
         "row": "S2", "node": "node1", "guest": "ldomsg", "group": "stgsg",
         "faults": "zpool_offline primary1:zfsprim; nic_pull alternate1",
         "expected_failover": "false", "expected_alternateio": "ONLINE",
+        "expected_ldom_system": "", "expected_down_everywhere": "false",
         "observed_failover": "true", "observed_alternateio": "FAULTED", "observed_ldom_system": "primary2",
         "detect_s": "61.5", "failover_s": "12.0", "clock": "virtual", "clock_s": "300.0",
     }
@@ -135,10 +136,9 @@ def test_classname_is_the_suite_or_the_row_family(sc, name):
     assert classname_of(sc) == name
 
 
-def test_the_expected_landing_and_a_guest_down_everywhere_are_properties():
+def test_the_expected_landing_and_a_guest_down_everywhere_are_properties(tmp_path):
     down = scenario("nemesis-step01[seed=1: inject domain_kill primary2]", "D3", expected={
         "failover": True, "alternateio": "OFFLINE", "ldom_system": None, "down_everywhere": True})
-    root = ET.parse(write_junit(__import__("pathlib").Path(__import__("tempfile").mkdtemp()) / "junit.xml",
-                                results(down))).getroot()
+    root = ET.parse(write_junit(tmp_path / "junit.xml", results(down))).getroot()
     props = {p.get("name"): p.get("value") for p in root.find(".//testcase").iter("property")}
     assert props["expected_down_everywhere"] == "true" and props["expected_ldom_system"] == ""
