@@ -89,20 +89,33 @@ class NemesisStep:
         return f"{self.action} {self.fault} (in force after: {force}); {judge}"
 
 
-def schedule(seed: int, catalogue: list[Fault], steps: int = STEPS, max_faults: int = MAX_FAULTS) -> list[NemesisStep]:
+def schedule(seed: int, catalogue: list[Fault], topo: Topology | None = None, steps: int = STEPS,
+             max_faults: int = MAX_FAULTS) -> list[NemesisStep]:
     """The schedule of a seed: each step heals a fault in force (always at `max_faults`, else with
-    probability 0.4) or injects one that is not."""
+    probability 0.4) or injects one that is not. Nothing is typed where a fault in force keeps a
+    domain down, as on a real lab where it cannot be reached: a fault on a stopped domain waits for
+    the domain to come back, and no new fault goes there; an alternate domain is stopped and started
+    from its node's control domain (`ldm`), so not while that one is down (`topo` says which is which)."""
     rng = random.Random(seed)
     active: list[Fault] = []
     out: list[NemesisStep] = []
+
+    def reachable(f: Fault, down: set[str]) -> bool:
+        if f.spec.takes_down == "system" and topo is not None:
+            node = topo.node_of(f.system)
+            if f.system != node.control and node.control in down:
+                return False
+        return f.system not in down or (f.spec.takes_down == "system" and f in active)
+
     for i in range(steps):
+        down = {f.system for f in active if f.spec.takes_down == "system"}
         heal_now = active and (len(active) >= max_faults or rng.random() < 0.4)
         if heal_now:
-            fault = rng.choice(active)
+            fault = rng.choice([f for f in active if reachable(f, down)])
             out.append(NemesisStep(seed, i, "heal", fault, tuple(active)))
             active.remove(fault)
         else:
-            choices = [f for f in catalogue if f not in active]
+            choices = [f for f in catalogue if f not in active and reachable(f, down)]
             if not choices:
                 break
             fault = rng.choice(choices)

@@ -169,7 +169,7 @@ def nemesis_schedule(config: pytest.Config):
     lab = load_lab(config)
     kind = target_kind(config, lab)
     destructive_ok = kind == "sim" or destructive_refusal(config, lab, kind) is None
-    return schedule(_seed(config), lab_faults(_topology(config), destructive_ok))
+    return schedule(_seed(config), lab_faults(_topology(config), destructive_ok), _topology(config))
 
 
 def _asked_for(config: pytest.Config) -> bool:
