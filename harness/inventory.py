@@ -492,12 +492,14 @@ def _line_col(text: str | bytes, offset: int) -> tuple[int, int]:
 
 def _parse_yaml(path: Path) -> tuple[yaml.Node | None, Any]:
     """Read and parse an inventory file: its YAML node tree and its data; InventoryError else."""
-    try:
+    try:  # the file as a whole: no line or column to point at
         raw = _read_regular(path, MAX_INVENTORY_BYTES)
+    except FileNotFoundError:
+        raise InventoryError([f"{path}: no such file"]) from None
     except OSError as exc:
-        raise InventoryError([f"{path}:1:1: cannot read inventory: {exc.strerror or exc}"]) from None
+        raise InventoryError([f"{path}: cannot read inventory: {exc.strerror or exc}"]) from None
     except ValueError as exc:  # also a path with a NUL byte
-        raise InventoryError([f"{path}:1:1: cannot read inventory: {exc}"]) from None
+        raise InventoryError([f"{path}: cannot read inventory: {exc}"]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -553,6 +555,15 @@ def load_inventory(path: str | Path) -> Lab:
                 msg = "required key is missing"
             elif err["type"] in ("int_type", "float_type") and isinstance(err.get("input"), bool):
                 msg += f", not {str(err['input']).lower()}"  # YAML's true is not 1
+            elif err["type"] in ("literal_error", "enum"):  # the value given, and the values there are
+                given = err.get("input")
+                allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+                try:
+                    shown = _q(given) if isinstance(given, str) else _one_line(str(given).lower()
+                                                                               if isinstance(given, bool) else str(given))
+                except ValueError:  # an integer too long for str() (Python's 4300-digit limit)
+                    shown = "a number too long to print"
+                msg = f"{shown} is not one of {', '.join(allowed)}" if allowed else f"{shown}: {msg}"
             problems.append(f"{_where(path, node)}: {key}: {msg}")
         raise InventoryError(problems) from None
 

@@ -7,6 +7,13 @@ daemon holds `daemon.lock` for its lifetime, so a second daemon refuses to start
 ever signalled once verified as this lab's (it holds that lock and its command line names this
 lab's spec), never on the word of a pid file.
 
+`lab up` also writes `inventory.json` (the inventory it was given, the target): `lab ls` and the
+commands that find the running lab of a system (`running_labs`) read it.
+
+`lab heal` and `lab reset` put the cluster back in its steady state as a run does after its heals
+(`restore_lab`: harness.scenarios' `restore_steady`/`bring_to` over the `Target` API, here a
+`DaemonTarget` that types the commands through the daemon), and say which `hagrp` commands that took.
+
 Faults sent with `lab fault` are written to the lab's ledger first, in the form the lab normalises
 them to, stamped with the daemon's start id: a fresh daemon starts an empty ledger, and
 `altio-hil heal` on a lab that went down says so and clears it.
@@ -30,6 +37,7 @@ import fcntl
 import json
 import os
 import pwd
+import re
 import secrets
 import shlex
 import shutil
@@ -63,6 +71,7 @@ from harness.inventory import InventoryError, Lab
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHELL_BIN = "shell-bin"
+INVENTORY_RECORD = "inventory.json"  # what `lab up` was given: read by `lab ls` and lab discovery
 ENGINE_LOG_ENV = "ALTIO_HIL_ENGINE_LOG"
 # the host programs a lab shell reads the engine log with (wrapped: see the module docstring)
 LOG_READERS = ("tail", "cat", "head", "wc", "grep", "less", "more")
@@ -215,7 +224,7 @@ class LabDaemon:
 
     # -- state ---------------------------------------------------------------------------------------
     def _not_up(self) -> LabDown:
-        return LabDown(f"lab {self.lab.name} is not up (start it with `altio-hil lab up --lab {self.lab.path}`)")
+        return LabDown(f"lab {self.lab.name} is not up; start it with\n  altio-hil lab up --lab {self.lab.path}")
 
     def ask(self, payload: dict, timeout: float = 60.0) -> dict:
         try:
@@ -287,6 +296,9 @@ class LabDaemon:
                 console.store_password(self.layout, self._console_password())
                 argv += ["--front", str(self.layout.front)]
             write_private(self.specfile, spec.to_json())
+            write_private(self.layout.root / INVENTORY_RECORD, json.dumps({
+                "lab": self.lab.name, "inventory": str(Path(self.lab.path).resolve()),
+                "target": self.lab.inventory.target, "monitor": monitor}))
             self.ledger.reset(start_id)
             log_fd = open_private(self.logfile, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
             log_start = os.lseek(log_fd, 0, os.SEEK_END)
@@ -562,6 +574,16 @@ class LabDaemon:
         self.reconcile()
         return self.ask({"op": "status"})
 
+    def faults_in_force(self) -> list[Fault]:
+        return [Fault(k, w) for k, w in self.ask({"op": "status"}).get("faults", [])]
+
+    def restore(self, home: bool = False) -> Restored:
+        """The cluster back in its steady state as a run leaves it after its heals (`restore_lab`),
+        typed through the daemon; every guest at home with `home` (`lab reset`)."""
+        if not self.is_up():
+            raise self._not_up()
+        return restore_lab(daemon_target(self), self.lab, home=home)
+
     def status_text(self, reply: dict) -> str:
         """What `altio-hil lab status` prints for a running lab, from the daemon's `status` reply."""
         inv = self.lab.inventory
@@ -592,9 +614,200 @@ class LabDaemon:
             lines.append("frozen groups: " + (", ".join(frozen) or "none"))
             lines.append("FAULTED resources: " + (", ".join(f"{r} on {s}" for r, s in reply.get("faulted", []))
                                                   or "none"))
+            if reply.get("faulted") and not reply.get("faults"):
+                lines.append("  (no fault in force: `altio-hil lab heal --all` clears them and restores the steady "
+                             "state)")
         if reply.get("faults"):
             lines.append(f"faults in force (the lab's ledger, {self.ledger.path}):")
         return "\n".join(lines) + "\n" + reply.get("out", "")
+
+
+# -- the running labs ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunningLab:
+    """A lab whose daemon answers in the runtime directory (what `lab ls` lists)."""
+
+    name: str
+    directory: Path
+    inventory: str | None  # the inventory `lab up` was given (None: a daemon started by an older version)
+    target: str
+    monitor: str
+    pid: int | None
+    started: float | None  # when the daemon started (seconds since the epoch)
+    systems: tuple[str, ...]  # the cluster systems (control and alternate I/O domains)
+    nodes: tuple[str, ...]  # the physical nodes
+
+    def has(self, name: str) -> bool:
+        """A system or a physical node of this lab."""
+        return name in self.systems or name in self.nodes
+
+
+def running_labs() -> list[RunningLab]:
+    """Every lab of this user whose daemon answers, by name. Directories that are not private lab
+    directories of ours, and daemons that do not answer, are left out (nothing is changed)."""
+    from emulators.lab import LabSpec
+
+    try:
+        root = runtime_dir()
+    except LabSetupError:
+        return []
+    labs = []
+    for directory in sorted(root.iterdir()) if root.is_dir() else []:
+        try:
+            if directory.is_symlink() or not directory.is_dir():
+                continue
+            layout = LabLayout(private_dir(directory, create=False))
+            reply = request(layout.socket, {"op": "ping"}, 2.0)
+        except (OSError, UnsafeDirectory, LabUnreachable):
+            continue
+        if reply.get("rc") != 0:
+            continue
+        try:
+            spec = LabSpec.from_json(read_private(layout.spec))
+        except (OSError, ValueError, TypeError, KeyError):
+            continue
+        try:
+            record = json.loads(read_private(layout.root / INVENTORY_RECORD))
+            record = record if isinstance(record, dict) else {}
+        except (OSError, ValueError):
+            record = {}
+        target = record.get("target") or ("kvm" if spec.kvm is not None else
+                                          "sparc" if layout.front.exists() else "sim")
+        pid = reply.get("pid") if isinstance(reply.get("pid"), int) else None
+        labs.append(RunningLab(
+            name=spec.name, directory=directory, inventory=record.get("inventory"), target=str(target),
+            monitor=spec.monitor, pid=pid, started=_process_start(pid) if pid else None,
+            systems=tuple(s for n in spec.nodes for s in (n.control, *n.alternates)),
+            nodes=tuple(n.name for n in spec.nodes)))
+    return labs
+
+
+def _process_start(pid: int) -> float | None:
+    """When process `pid` started (seconds since the epoch), from /proc; None when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+# -- restoring the steady state --------------------------------------------------------------------------------
+
+@dataclass
+class Restored:
+    """What `restore_lab` did: the `hagrp` commands it typed, each with a note (the state it found, or
+    that VCS refused it), and where every guest runs afterwards: (guest, LDom group, system or "", home
+    system)."""
+
+    commands: list[tuple[str, str]]
+    guests: list[tuple[str, str, str, str]]
+
+
+def restore_lab(target, lab: Lab, home: bool = False) -> Restored:
+    """Bring the lab's cluster to its steady state as `altio-hil run` does after its heals (harness.
+    scenarios): wait for the systems a heal restarted, clear every FAULTED group VCS needs cleared,
+    online the groups the steady state holds, each guest where it runs (at home when it runs nowhere),
+    or, with `home`, every guest moved to its home first (`bring_to`, a run's baseline).
+
+    `target` is any `Target` of the lab. InfrastructureError when the steady state is not reached,
+    harness.scenarios.AgentFailure when the AlternateIO agent under test is why."""
+    from harness import scenarios
+    from harness.oracle import Topology
+    from harness.targets.base import InfrastructureError
+    from harness.timing import Windows
+
+    sent: list[tuple[str, str]] = []
+    hagrp = target.hagrp
+
+    def typed(*args: str, snap=None):
+        note = ""
+        if snap is not None and len(args) >= 4 and args[0] in ("-clear", "-online") and args[2] == "-sys":
+            note = f"was {snap.group(args[1], args[3]) or '?'}"
+        rc, out, err = hagrp(*args, snap=snap)
+        if rc != 0:  # e.g. a switch VCS refuses: the procedure then takes the long way
+            said = (err or out).strip()
+            umi = re.search(r"V-\d+-\d+-\d+", said)
+            note = f"refused ({umi.group() if umi else f'exit {rc}'})"
+        sent.append(("hagrp " + " ".join(args), note))
+        return rc, out, err
+
+    target.hagrp = typed  # every hagrp the procedures type is said
+    topo = Topology(lab.config, lab.nodes)
+    guests = topo.guests()
+    windows = Windows.from_timing(target.timing(), membership_s=target.membership_s)
+    systems = [s for n in topo.nodes for s in n.systems]
+    target.wait_for(lambda s: all(s.running(x) for x in systems) and all(scenarios._settled(s, t) for t in guests),
+                    windows.settle_s)
+    for t in guests:
+        if home:
+            scenarios.bring_to(target, t, t.home(), windows.settle_s)
+            continue
+        at = scenarios.ldom_location(target.snapshot(), t) or t.home()
+        problems = scenarios.restore_steady(target, t, at, windows.settle_s)
+        if problems:
+            raise InfrastructureError(f"the steady state with {t.ldom_group} on {at} was not reached: "
+                                      + "; ".join(problems))
+    snap = target.snapshot()
+    return Restored(sent, [(t.guest, t.ldom_group, scenarios.ldom_location(snap, t) or "", t.home()) for t in guests])
+
+
+_DAEMON_TARGET: type | None = None
+
+
+def daemon_target(daemon: LabDaemon):
+    """A `Target` of a running lab daemon's lab, its commands typed through the daemon (`exec`), on the
+    lab's clock (emulated seconds: the wall clock times the lab's time scale)."""
+    global _DAEMON_TARGET
+    if _DAEMON_TARGET is None:
+        from harness.targets.base import BadLabInput, InfrastructureError
+        from harness.targets.commands import CommandTarget
+
+        class DaemonTarget(CommandTarget):
+            kind = "daemon"
+            clock_kind = "real"
+            membership_s = 2.0  # the emulated engine sees a system leave as soon as its domain stops
+
+            def __init__(self, daemon: LabDaemon) -> None:
+                status = daemon.ask({"op": "status"})
+                super().__init__(daemon.lab, str(status.get("monitor") or "alternateio"), 0, daemon.ledger)
+                self.daemon = daemon
+                self.scale = float(status.get("time_scale") or 1.0)
+                self.poll_s = 0.2 * self.scale  # five looks a wall-clock second
+
+            def now(self) -> float:
+                return time.monotonic() * self.scale
+
+            def _advance(self, seconds: float) -> None:
+                time.sleep(seconds / self.scale)
+
+            def run(self, system: str, argv: list[str]) -> tuple[int, str, str]:
+                try:
+                    reply = self.daemon.ask({"op": "exec", "system": system, "argv": list(argv)})
+                except LabDown as exc:
+                    raise InfrastructureError(str(exc)) from None
+                return int(reply.get("rc", 1)), reply.get("out", ""), reply.get("err", "")
+
+            def probe_monitor(self, system: str, attrs: dict[str, dict[str, str]]) -> tuple[int, str]:
+                reply = self.daemon.ask({"op": "probe", "system": system, "attrs": attrs}, timeout=90.0)
+                if reply.get("rc") != 0:
+                    raise InfrastructureError(f"the lab could not run the agent's monitor: {reply.get('err', '').strip()}")
+                return int(reply["code"]), reply.get("out", "")
+
+            def _inject(self, fault: Fault) -> None:
+                reply = self.daemon.fault(fault)
+                if reply.get("rc") != 0:
+                    raise BadLabInput(f"{fault}: {reply.get('err', '').strip()}")
+
+            def _heal(self, fault: Fault) -> None:
+                reply = self.daemon.heal(fault)
+                if reply.get("rc") != 0:
+                    raise InfrastructureError(f"could not heal {fault}: {reply.get('err', '').strip()}")
+
+        _DAEMON_TARGET = DaemonTarget
+    return _DAEMON_TARGET(daemon)
 
 
 # -- helpers -------------------------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ VALUES = st.one_of(
 )
 
 OPTIONS = ["--lab", "--target", "--monitor", "-n", "--seed", "--suite", "--where", "--system", "--all",
-           "--report", "--no-html", "--allow-destructive", "--plan", "--help-me", "-x"]
+           "--report", "--no-html", "--allow-destructive", "--plan", "--help-me", "-x", "--lf", "--shard",
+           "--list", "--dry-run", "--version", "--out"]
 
 
 @st.composite
@@ -42,7 +43,7 @@ def command_lines(draw) -> list[str]:
     head = draw(st.sampled_from([
         ["run", "--plan"], ["inventory", "check"], ["heal"], ["lab", "status"], ["lab", "down"],
         ["lab", "exec"], ["lab", "fault"], ["lab", "heal"], ["agent", "verify"], ["agent", "install"],
-        ["nosuchcommand"], ["lab"], ["inventory"], [],
+        ["lab", "ls"], ["lab", "reset"], ["nosuchcommand"], ["lab"], ["inventory"], ["report"], [],
     ]))
     tail = draw(st.lists(st.one_of(st.sampled_from(OPTIONS), VALUES), max_size=6))
     if head[:2] == ["lab", "exec"] and draw(st.booleans()):
@@ -54,6 +55,7 @@ def command_lines(draw) -> list[str]:
 def private_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("ALTIO_HIL_STATE", str(tmp_path / "state"))
     monkeypatch.setenv("ALTIO_HIL_RUNTIME", str(tmp_path / "rt"))
+    monkeypatch.delenv("ALTIO_HIL_LAB", raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -89,6 +91,14 @@ def test_any_command_line_gets_an_exit_code_of_the_contract(private_dirs, capsys
     ["lab", "status", "--lab", "/proc/self/status"],
     ["lab", "fault", "nic_pull", "--where", "primary1 "],
     ["lab", "exec", "--system", "nosuch", "--", "hastatus"],
+    ["run", "--shard", "0/3"],
+    ["run", "--shard", "2/1", "--list"],
+    ["run", "-k", "S2 and ("],
+    ["run", "--list", "--plan"],
+    ["report", "merge", "no-such-report", "--out", "merged"],
+    ["report", "merge", "--out", "merged"],
+    ["inventory", "check", "no-such-lab.yaml"],
+    ["lab", "exec", "--system", "ctl-a", "--", "hostname"],
 ])
 def test_bad_command_lines_through_the_console_script_say_why_in_one_line(tmp_path, argv):
     env = {"PATH": "/usr/bin:/bin", "ALTIO_HIL_STATE": str(tmp_path / "s"), "ALTIO_HIL_RUNTIME": str(tmp_path / "r"),
@@ -96,3 +106,23 @@ def test_bad_command_lines_through_the_console_script_say_why_in_one_line(tmp_pa
     done = subprocess.run([str(ALTIO_HIL), *argv], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode in (2, 3), (argv, done.returncode, done.stderr)
     assert "Traceback" not in done.stderr and done.stderr.strip(), (argv, done.stderr[-2000:])
+    assert not (tmp_path / "merged").exists(), "bad input wrote a report"
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["inventory"], "altio-hil inventory: error: give a subcommand: check"),
+    (["lab"], "altio-hil lab: error: give a subcommand: up, down, status, reset, ls,"),
+    (["agent"], "altio-hil agent: error: give a subcommand: install, verify"),
+    ([], "altio-hil: error: give a command: run, report,"),
+    (["inventory", "check", "/no/such/lab.yaml"], "/no/such/lab.yaml: no such file"),
+    (["lab", "exec", "--system", "ctl-a", "--", "hostname"], "no system 'ctl-a': no lab is running, and the "
+                                                              "default lab seed-2node has primary1,"),
+])
+def test_errors_name_what_to_type_not_how_the_parser_stores_it(private_dirs, capsys, argv, says):
+    """argparse's `inventory_command` / `lab_command` never reach the reader; a missing file has no
+    line:col; a system of no running lab lists what the default lab has; every line fits 80 columns."""
+    assert _answer(argv) == 2
+    err = capsys.readouterr().err
+    assert says in " ".join(err.split()), err
+    assert "_command" not in err and ":1:1" not in err
+    assert all(len(line) <= 80 for line in err.splitlines()), err

@@ -205,13 +205,13 @@ def test_a_fifo_does_not_hang_the_check(tmp_path):
     r = subprocess.run([sys.executable, "-m", "harness.cli", "inventory", "check", str(fifo)],
                        capture_output=True, text=True, cwd=REPO, timeout=60)
     assert r.returncode == 2, r.stderr
-    assert r.stderr.strip() == f"{fifo}:1:1: cannot read inventory: not a regular file (a FIFO)"
+    assert r.stderr.strip() == f"{fifo}: cannot read inventory: not a regular file (a FIFO)"
 
 
 def test_only_regular_files_of_bounded_size_are_read(tmp_path):
-    assert refused(tmp_path) == [f"{tmp_path}:1:1: cannot read inventory: not a regular file (a directory)"]
+    assert refused(tmp_path) == [f"{tmp_path}: cannot read inventory: not a regular file (a directory)"]
     p = write(tmp_path, GOOD + "#" * MAX_INVENTORY_BYTES + "\n")
-    assert refused(p) == [f"{p}:1:1: cannot read inventory: larger than {MAX_INVENTORY_BYTES} bytes "
+    assert refused(p) == [f"{p}: cannot read inventory: larger than {MAX_INVENTORY_BYTES} bytes "
                           f"({len(GOOD) + MAX_INVENTORY_BYTES + 1} bytes)"]
 
 
@@ -268,6 +268,32 @@ def test_every_shipped_inventory_loads():
 def test_timing_values_are_strict_and_in_range(tmp_path, attr, value, message):
     p = write(tmp_path, GOOD + f"timing:\n  {attr}: {value}\n")
     assert refused(p) == [f"{p}:13:{5 + len(attr)}: timing.{attr}: {message}"]
+
+
+def test_a_missing_inventory_is_named_without_a_position_and_exits_2(tmp_path):
+    """The file as a whole is missing: no line or column to point at (not `:1:1`)."""
+    missing = tmp_path / "no-such-lab.yaml"
+    assert refused(missing) == [f"{missing}: no such file"]
+    r = subprocess.run([sys.executable, "-m", "harness.cli", "inventory", "check", str(missing)],
+                       capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert (r.returncode, r.stderr) == (2, f"{missing}: no such file\n")
+
+
+@pytest.mark.parametrize("key, value, where, message", [
+    ("target", "kvmm", "target: kvmm", "target: 'kvmm' is not one of sim, kvm, sparc"),
+    ("target", "5", "target: 5", "target: 5 is not one of sim, kvm, sparc"),
+    ("sim", "{via: comands}", "sim: {via: comands}", "sim.via: 'comands' is not one of engine, commands"),
+])
+def test_a_value_outside_a_choice_is_echoed_with_the_choices(tmp_path, key, value, where, message):
+    """`target: kvmm` says what was given and what may be, at its file:line:col; exit 2."""
+    text = GOOD.replace("target: sim", f"target: {value}") if key == "target" else GOOD + f"{where}\n"
+    p = write(tmp_path, text)
+    line = text.splitlines().index(where) + 1
+    col = len(where) - len(value) + 1 if key == "target" else len("sim: {via: ") + 1
+    assert refused(p) == [f"{p}:{line}:{col}: {message}"]
+    r = subprocess.run([sys.executable, "-m", "harness.cli", "inventory", "check", str(p)],
+                       capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert (r.returncode, r.stderr) == (2, f"{p}:{line}:{col}: {message}\n")
 
 
 def test_timing_values_in_range_are_taken(tmp_path):

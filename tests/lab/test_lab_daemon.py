@@ -226,3 +226,65 @@ def test_lab_up_runs_a_script_agent_directory_and_its_monitor_can_be_probed(tmp_
             kill_started_daemons(cli)
         leftovers = subprocess.run(["pgrep", "-f", str(build)], capture_output=True, text=True).stdout.split()
         assert not leftovers, f"entry points of {build} still running after lab down: {leftovers}"
+
+
+def _groups(cli: LabCli) -> dict[tuple[str, str], str]:
+    return {key: g.state for key, g in parse_hastatus_sum(cli.shim_out("primary2", "hastatus", "-sum")).groups.items()}
+
+
+def test_lab_heal_and_reset_restore_the_steady_state_as_a_run_does_and_say_how(tmp_path):
+    """`lab heal --all` after a failover (storage lost on both I/O domains of node1): the faults go,
+    then what VCS needs cleared is cleared (`hagrp -clear` of the FAULTED groups, said with the state
+    each was in) and the guest stays where it runs; `lab reset` moves it home. Before, the cluster
+    stayed OFFLINE|FAULTED under "no faults in force"."""
+    with running_lab(fast_inventory(tmp_path)) as cli:
+        for where in ("primary1:zfsprim", "alternate1:zfsmirr"):
+            assert cli.lab("fault", "zpool_offline", "--where", where).returncode == 0
+        assert wait_for(lambda: _groups(cli)[("ldomsg", "primary2")] == "ONLINE"
+                        and "FAULTED" in _groups(cli)[("aiosg", "primary1")], 30), _groups(cli)
+
+        # one of two healed: the other still in force, nothing cleared yet
+        one = cli.lab("heal", "zpool_offline", "--where", "primary1:zfsprim")
+        assert one.returncode == 0, one.stderr
+        assert "healed zpool_offline primary1:zfsprim" in one.stdout and "hagrp" not in one.stdout
+        assert "still in force: zpool_offline alternate1:zfsmirr" in " ".join(one.stdout.split())
+
+        heal = cli.lab("heal", "--all")
+        assert heal.returncode == 0, heal.stderr
+        lines = heal.stdout.splitlines()
+        assert lines[0] == "healed zpool_offline alternate1:zfsmirr", lines
+        assert "steady state restored as a run does after its heals:" in lines
+        said = [" ".join(line.split()) for line in lines]
+        for group, system in (("aiosg", "primary1"), ("primary1-strsg", "primary1"), ("primary1-strsg", "alternate1")):
+            assert f"hagrp -clear {group} -sys {system} # was OFFLINE|FAULTED" in said, lines
+        assert said[-1] == "guest ldg1 (ldomsg) ONLINE on primary2 (its home is primary1: `lab reset`)", lines
+        assert all(len(line) <= 80 for line in lines), lines
+        groups = _groups(cli)
+        assert not any("FAULTED" in state for state in groups.values()), groups
+        assert groups[("ldomsg", "primary2")] == groups[("aiosg", "primary2")] == "ONLINE"
+        status = cli.lab("status").stdout
+        assert "FAULTED resources: none" in status and "no faults in force" in status, status
+
+        # every guest home, the lab as a run's baseline leaves it
+        reset = cli.lab("reset")
+        assert reset.returncode == 0, reset.stderr
+        assert reset.stdout.splitlines()[-1] == "guest ldg1 (ldomsg) ONLINE on primary1 (its home)", reset.stdout
+        assert "hagrp -online ldomsg -sys primary1" in reset.stdout, reset.stdout
+        groups = _groups(cli)
+        for group in ("ldomsg", "aiosg"):
+            assert groups[(group, "primary1")] == "ONLINE" and groups[(group, "primary2")] == "OFFLINE", groups
+        for system in ("primary1", "alternate1"):
+            assert groups[("primary1-strsg", system)] == "ONLINE", groups
+        # nothing to do: said so
+        again = cli.lab("heal", "--all")
+        assert again.stdout == ("no faults in force\n"
+                                "the cluster is in its steady state: nothing to clear or bring online\n"
+                                "guest ldg1 (ldomsg) ONLINE on primary1 (its home)\n"), again.stdout
+
+        # a control domain killed: heal restarts it, the guest stays where it failed over to
+        assert cli.lab("fault", "domain_kill", "--where", "primary1").returncode == 0
+        assert wait_for(lambda: _groups(cli)[("ldomsg", "primary2")] == "ONLINE", 30)
+        heal = cli.lab("heal", "--all")
+        assert heal.returncode == 0 and "healed domain_kill primary1" in heal.stdout, heal.stderr
+        assert heal.stdout.splitlines()[-1].startswith("guest ldg1 (ldomsg) ONLINE on primary2"), heal.stdout
+        assert "primary1 RUNNING" in cli.lab("status").stdout
