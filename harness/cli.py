@@ -635,10 +635,6 @@ def _collect(args: argparse.Namespace, lab: Lab, target: str, seed: int) -> int:
         out = Path(tmp) / "scenarios.json"
         pytest_args = [*_pytest_common(args, lab, seed, report), "--collect-only", "-p", "no:terminal", "-p", "no:xdist",
                        "--altio-collect", str(out)]
-        if target != "sim":
-            # the scenarios come from main.cf alike on every target; collected as sim, no shared lab (a
-            # kvm lab's VMs, a sparc lab's lease) is opened for a listing
-            pytest_args += ["--target", "sim"]
         rc = pytest.main(pytest_args)
         try:
             scenarios = json.loads(out.read_text(encoding="utf-8"))
@@ -679,8 +675,8 @@ def _render_plan(scenarios: list[dict]) -> str:
         head = f"{sc.get('id')}  ({sc.get('suite')}{row})"
         lines += [head] if len(head) <= WIDTH else [str(sc.get("id")), f"  ({sc.get('suite')}{row})"]
         faults = ", ".join(f"{f.get('kind')} {f.get('where')}" for f in sc.get("faults") or []) or "no fault"
-        lines += textwrap.wrap(faults, WIDTH, initial_indent="  inject: ", subsequent_indent=" " * 10,
-                               break_long_words=False, break_on_hyphens=False)
+        lines += textwrap.wrap(faults, WIDTH, initial_indent=f"  {sc.get('action') or 'inject'}: ".ljust(10),
+                               subsequent_indent=" " * 10, break_long_words=False, break_on_hyphens=False)
         lines += textwrap.wrap(str(sc.get("plan") or ""), WIDTH, initial_indent="  then:   ",
                                subsequent_indent=" " * 10, break_long_words=False, break_on_hyphens=False)
     return "".join(line + "\n" for line in lines)

@@ -86,7 +86,7 @@ class NemesisStep:
         force = ", ".join(map(str, self.after)) or "none"
         judge = ("every guest must do what the oracle expects" if self.action == "inject"
                  else "the heal must move no guest")
-        return f"{self.action} {self.fault} (in force after: {force}); {judge}"
+        return f"{judge} (faults in force after the step: {force})"
 
 
 def schedule(seed: int, catalogue: list[Fault], topo: Topology | None = None, steps: int = STEPS,

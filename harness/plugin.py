@@ -217,6 +217,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     if hasattr(config, "workerinput"):
         return  # the controller does it once
+    if config.option.collectonly:
+        return  # a listing (--altio-collect): no lab is touched, no lease taken
     if config.getoption("--altio-report"):
         # until the session ends, the results say "interrupted": a run killed (SIGKILL, power cut)
         # before its end leaves that behind, never a partial list that reads as green
@@ -646,6 +648,7 @@ def _progress(report: pytest.TestReport) -> None:
         why = ([not_run["reason"]] if not_run else [props["altio_harness_error"]] if "altio_harness_error" in props
                else [report.longreprtext.strip().splitlines()[-1]] if report.failed and report.longreprtext.strip()
                else [])
+    # the id whole, however long: it is what -k and the report name the scenario by
     lines = [f"  [{_PROGRESS['done']:>3}/{total}] {mark:<4} {name} ({report.duration:.2f}s)"]
     if mark != "pass":
         for problem in why[:6]:

@@ -96,8 +96,13 @@ class ItemInfo:
             allure.dynamic.parameter(name, value)
 
     def listing(self, item: pytest.Item) -> dict:
+        """What `altio-hil run --list/--dry-run` prints of it: the faults it injects (a step of the
+        randomized schedule: the one it injects or heals, `action`) and what it then expects."""
+        step = getattr(getattr(item, "callspec", None), "params", {}).get("altio_nemesis_step")
+        faults = [step.fault] if step is not None else list(self.faults)
         return {"id": self.id, "test": item.nodeid, "suite": self.suite, "row": self.row,
-                "faults": [f.to_json() for f in self.faults], "plan": self.plan or self.description}
+                "action": step.action if step is not None else "inject",
+                "faults": [f.to_json() for f in faults], "plan": self.plan or self.description}
 
 
 def _faults_text(faults) -> str:
@@ -115,8 +120,7 @@ def describe_item(item: pytest.Item, topo) -> ItemInfo:
     if scenario is not None:
         where = {"node": scenario.node, "guest": scenario.guest or topo.ldom_group,
                  "group": scenario.group or "domain", "faults": _faults_text(scenario.faults)}
-        plan = (f"{scenario.description}; guest {where['guest']} on {scenario.active}; "
-                f"inject {where['faults']}")
+        plan = f"{scenario.description} (guest {where['guest']} starting on {scenario.active})"
         return ItemInfo(scenario.id, suite, scenario.row, scenario.description, scenario.faults, where, plan)
     step = params.get("altio_nemesis_step")
     if step is not None:

@@ -16,7 +16,7 @@ import pytest
 def test_randomized_schedule(altio_nemesis_step, altio_nemesis, altio_report, altio_record, altio_save_timeline):
     step, nemesis = altio_nemesis_step, altio_nemesis
     t0 = nemesis.target.now()
-    altio_report.attach("schedule", "\n".join(("-> " if s.index == step.index else "   ") + f"{s.index:02d} {s.plan}"
+    altio_report.attach("schedule", "\n".join(("-> " if s.index == step.index else "   ") + f"{s.index:02d} {s.action} {s.fault}: {s.plan}"
                                               for s in nemesis.steps)
                         + f"\n\nrerun with --seed {step.seed} to replay\n")
     result = nemesis.play(step, altio_report)
@@ -27,5 +27,5 @@ def test_randomized_schedule(altio_nemesis_step, altio_nemesis, altio_report, al
                                                     "failed over": result.get("failover_s")})
     altio_report.attach("timeline", svg, "svg")
     path = altio_save_timeline(step.id, svg)
-    altio_record({**result, "description": step.plan, **({"timeline_svg": path} if path else {})})
+    altio_record({**result, "description": f"{step.action} {step.fault}: {step.plan}", **({"timeline_svg": path} if path else {})})
     assert result["verdict"] == "pass", "; ".join(result["problems"])

@@ -176,9 +176,10 @@ def test_the_listing_names_every_scenario_with_its_suite_faults_and_plan(tmp_pat
     s4 = next(x for x in listing if x["id"] == "S4[node1/primary1-strsg]")
     assert s4["faults"] == [{"kind": "zpool_offline", "where": "primary1:zfsprim"},
                             {"kind": "zpool_offline", "where": "alternate1:zfsmirr"}]
-    assert "inject zpool_offline primary1:zfsprim" in s4["plan"] and s4["test"].endswith("[S4[node1/primary1-strsg]]")
+    assert s4["plan"] == "storage SG faulted on control and alternate: failover (guest ldomsg starting on primary1)"
+    assert s4["action"] == "inject" and s4["test"].endswith("[S4[node1/primary1-strsg]]")
     step = next(x for x in listing if x["id"].startswith("nemesis-step00[seed=5: inject "))
-    assert "in force after:" in step["plan"]
+    assert "faults in force after the step:" in step["plan"] and step["faults"] == [step["faults"][0]]
 
 
 def test_shards_split_the_scenarios_deterministically_and_cover_them_once(tmp_path, altio_env):
@@ -236,3 +237,13 @@ def test_a_failed_contract_test_is_a_failed_scenario_with_its_reason(tmp_path, a
     assert failing in bad["id"] and bad["problems"][0].startswith("AlternateIO's entry point was ineffective: ")
     assert bad["observed"]["ldom_system"] in ("primary1", "primary2")
     assert "3 scenarios: 2 passed, 1 failed, 0 errors" in out
+
+
+def test_a_listing_of_a_real_lab_touches_no_lab(tmp_path, altio_env):
+    """--list/--dry-run of a sparc lab collect only: no connection (none is up here), no lease, no ledger."""
+    lab = REPO / "inventories" / "sparc-sim-2node.yaml"
+    proc = subprocess.run([str(ALTIO_HIL), "run", "--lab", str(lab), "--dry-run", "--seed", "5"], env=altio_env.environ(),
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "scenarios would run; nothing was run" in proc.stdout and "nemesis-step13[seed=5:" in proc.stdout
+    assert not altio_env.ledgers.exists() or not any(altio_env.ledgers.iterdir())
