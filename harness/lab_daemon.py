@@ -582,7 +582,9 @@ class LabDaemon:
         typed through the daemon; every guest at home with `home` (`lab reset`)."""
         if not self.is_up():
             raise self._not_up()
-        return restore_lab(daemon_target(self), self.lab, home=home)
+        from harness.targets.daemon import DaemonTarget
+
+        return restore_lab(DaemonTarget.of(self), self.lab, home=home)
 
     def status_text(self, reply: dict) -> str:
         """What `altio-hil lab status` prints for a running lab, from the daemon's `status` reply."""
@@ -752,62 +754,6 @@ def restore_lab(target, lab: Lab, home: bool = False) -> Restored:
                                       + "; ".join(problems))
     snap = target.snapshot()
     return Restored(sent, [(t.guest, t.ldom_group, scenarios.ldom_location(snap, t) or "", t.home()) for t in guests])
-
-
-_DAEMON_TARGET: type | None = None
-
-
-def daemon_target(daemon: LabDaemon):
-    """A `Target` of a running lab daemon's lab, its commands typed through the daemon (`exec`), on the
-    lab's clock (emulated seconds: the wall clock times the lab's time scale)."""
-    global _DAEMON_TARGET
-    if _DAEMON_TARGET is None:
-        from harness.targets.base import BadLabInput, InfrastructureError
-        from harness.targets.commands import CommandTarget
-
-        class DaemonTarget(CommandTarget):
-            kind = "daemon"
-            clock_kind = "real"
-            membership_s = 2.0  # the emulated engine sees a system leave as soon as its domain stops
-
-            def __init__(self, daemon: LabDaemon) -> None:
-                status = daemon.ask({"op": "status"})
-                super().__init__(daemon.lab, str(status.get("monitor") or "alternateio"), 0, daemon.ledger)
-                self.daemon = daemon
-                self.scale = float(status.get("time_scale") or 1.0)
-                self.poll_s = 0.2 * self.scale  # five looks a wall-clock second
-
-            def now(self) -> float:
-                return time.monotonic() * self.scale
-
-            def _advance(self, seconds: float) -> None:
-                time.sleep(seconds / self.scale)
-
-            def run(self, system: str, argv: list[str]) -> tuple[int, str, str]:
-                try:
-                    reply = self.daemon.ask({"op": "exec", "system": system, "argv": list(argv)})
-                except LabDown as exc:
-                    raise InfrastructureError(str(exc)) from None
-                return int(reply.get("rc", 1)), reply.get("out", ""), reply.get("err", "")
-
-            def probe_monitor(self, system: str, attrs: dict[str, dict[str, str]]) -> tuple[int, str]:
-                reply = self.daemon.ask({"op": "probe", "system": system, "attrs": attrs}, timeout=90.0)
-                if reply.get("rc") != 0:
-                    raise InfrastructureError(f"the lab could not run the agent's monitor: {reply.get('err', '').strip()}")
-                return int(reply["code"]), reply.get("out", "")
-
-            def _inject(self, fault: Fault) -> None:
-                reply = self.daemon.fault(fault)
-                if reply.get("rc") != 0:
-                    raise BadLabInput(f"{fault}: {reply.get('err', '').strip()}")
-
-            def _heal(self, fault: Fault) -> None:
-                reply = self.daemon.heal(fault)
-                if reply.get("rc") != 0:
-                    raise InfrastructureError(f"could not heal {fault}: {reply.get('err', '').strip()}")
-
-        _DAEMON_TARGET = DaemonTarget
-    return _DAEMON_TARGET(daemon)
 
 
 # -- helpers -------------------------------------------------------------------------------------------------

@@ -293,7 +293,8 @@ def _fmt_s(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
-def _nice_step(span: float, target_ticks: int = 10) -> float:
+def nice_step(span: float, target_ticks: int = 10) -> float:
+    """A tick step of 1, 2, 2.5 or 5 times a power of ten giving about `target_ticks` ticks over `span`."""
     raw = span / target_ticks
     magnitude = 10 ** math.floor(math.log10(raw))
     for factor in (1, 2, 2.5, 5, 10):
@@ -991,7 +992,7 @@ class _Drawing:
 
     def _render_axis(self, top: float, axis_y: float) -> list[str]:
         """Ticks at round times on the stretches drawn to scale, the window's start and end always."""
-        step = _nice_step(70 / self.px_per_s, 1)
+        step = nice_step(70 / self.px_per_s, 1)
         out = [
             '<g class="axis">',
             f'<line x1="{self.x_start}" y1="{axis_y}" x2="{self.x_end}" y2="{axis_y}" stroke="#5f6368"/>',

@@ -18,6 +18,7 @@ from html import escape
 from typing import Any
 
 from harness.report.verdict_matrix import ROW_IDS
+from harness.timeline import nice_step
 
 METRICS: tuple[tuple[str, str, str], ...] = (
     # key, label, colour
@@ -60,15 +61,6 @@ def _fmt(value: float) -> str:
 
 def _tick(value: float) -> str:
     return f"{value:.0f}" if value == int(value) else f"{value:g}"
-
-
-def _nice_step(span: float, ticks: int = 6) -> float:
-    raw = span / ticks
-    mag = 10 ** math.floor(math.log10(raw))
-    for mult in (1, 2, 2.5, 5, 10):
-        if raw <= mult * mag:
-            return mult * mag
-    return 10 * mag
 
 
 def strip_key(scenario: Mapping[str, Any]) -> str:
@@ -114,7 +106,7 @@ def render_latency_svg(scenarios: Sequence[Mapping[str, Any]]) -> str:
 
     order = _strip_order(strips)
     top_value = max(v for lanes in strips.values() for pts in lanes.values() for v, _ in pts)
-    step = _nice_step(top_value if top_value > 0 else 1.0)
+    step = nice_step(top_value if top_value > 0 else 1.0, 6)
     x_max = step * math.ceil((top_value if top_value > 0 else 1.0) / step)
     if x_max <= top_value:
         x_max += step

@@ -24,24 +24,20 @@ from harness.faults import Fault, FaultLedger
 from harness.inventory import Lab
 from harness.lab_daemon import LabDaemon, LabDown
 from harness.targets.base import BadLabInput, InfrastructureError
-from harness.targets.commands import CommandTarget
+from harness.targets.daemon import DaemonTarget
 from harness.targets.snapshot import GuestIo, Snapshot
 
 UP_TIMEOUT_S = 240.0
 
 
-class KvmTarget(CommandTarget):
+class KvmTarget(DaemonTarget):
     kind = "kvm"
-    clock_kind = "real"
     capabilities = frozenset({"guest_io"})
     poll_s = 0.5
-    # the emulated engine sees a system leave as soon as its domain stops (no LLT timeout to wait out)
-    membership_s = 2.0
 
     def __init__(self, lab: Lab, monitor: str, seed: int, ledger: FaultLedger, daemon: LabDaemon,
                  owned: bool) -> None:
-        super().__init__(lab, monitor, seed, ledger)
-        self.daemon = daemon
+        super().__init__(lab, monitor, seed, ledger, daemon)
         self.owned = owned
         self.samples: list[probes.Sample] = []
         self.vm_events: list[list] = []
@@ -104,29 +100,6 @@ class KvmTarget(CommandTarget):
 
     def release(self) -> None:
         self.close()
-
-    # -- clock and commands --------------------------------------------------------------------------------
-    def now(self) -> float:
-        return time.monotonic()
-
-    def _advance(self, seconds: float) -> None:
-        time.sleep(seconds)
-
-    def run(self, system: str, argv: list[str]) -> tuple[int, str, str]:
-        try:
-            reply = self.daemon.ask({"op": "exec", "system": system, "argv": list(argv)})
-        except LabDown as exc:
-            raise InfrastructureError(str(exc)) from None
-        return int(reply.get("rc", 1)), reply.get("out", ""), reply.get("err", "")
-
-    def probe_monitor(self, system: str, attrs: dict[str, dict[str, str]]) -> tuple[int, str]:
-        try:
-            reply = self.daemon.ask({"op": "probe", "system": system, "attrs": attrs}, timeout=90.0)
-        except LabDown as exc:
-            raise InfrastructureError(str(exc)) from None
-        if reply.get("rc") != 0:
-            raise InfrastructureError(f"the lab could not run the agent's monitor: {reply.get('err', '').strip()}")
-        return int(reply["code"]), reply.get("out", "")
 
     # -- what the VMs say ---------------------------------------------------------------------------------
     def _observe(self) -> None:
@@ -228,16 +201,5 @@ class KvmTarget(CommandTarget):
 
     def vm_info(self, system: str) -> dict:
         return self.daemon.ask({"op": "vm", "system": system})
-
-    # -- faults ---------------------------------------------------------------------------------------------
-    def _inject(self, fault: Fault) -> None:
-        reply = self.daemon.fault(fault)
-        if reply.get("rc") != 0:
-            raise BadLabInput(f"{fault}: {reply.get('err', '').strip()}")
-
-    def _heal(self, fault: Fault) -> None:
-        reply = self.daemon.heal(fault)
-        if reply.get("rc") != 0:
-            raise InfrastructureError(f"lab {self.lab.name} could not heal {fault}: {reply.get('err', '').strip()}")
 
 
