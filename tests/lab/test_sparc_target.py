@@ -66,16 +66,26 @@ def test_run_certifies_the_lab_over_ssh_and_puts_its_timing_back(sparc_lab, tmp_
     assert results["agent"]["monitor"] == "alternateio"  # identified on the lab by checksums
     assert set(results["agent"]["files"]) == {"primary1", "primary2"}
     assert all(len(h) == 64 for files in results["agent"]["files"].values() for h in files.values())
-    assert len(results["scenarios"]) == 26 and all(s["verdict"] == "pass" for s in results["scenarios"])
-    by_row = {s["row"]: s for s in results["scenarios"]}
+    matrix = [s for s in results["scenarios"] if s["suite"] == "matrix"]
+    assert len(matrix) == 26 and all(s["verdict"] == "pass" for s in results["scenarios"])
+    assert len([s for s in results["scenarios"] if s["suite"] == "contract"]) == 3
+    by_row = {s["row"]: s for s in matrix}
     assert by_row["D3"]["failover_s"] is not None and by_row["S4"]["failover_s"] is not None
-    assert all(s["windows"]["quiet_s"] == 30.0 for s in results["scenarios"])  # from MonitorInterval 10
+    assert all(s["windows"]["quiet_s"] == 30.0 for s in matrix)  # from MonitorInterval 10
     assert _monitor_interval(lab) == "60" and _ledger(lab) == []  # timing put back, nothing left in force
     # the report carries the sessions' transcripts; the console password never appears anywhere
     attachments = list((report / "allure-results").glob("*-attachment*"))
     texts = [p.read_text(errors="replace") for p in attachments]
     assert any("hastatus -sum" in t and "=====" in t for t in texts)
     assert not any(CONSOLE_PASSWORD in p.read_text(errors="replace") for p in report.rglob("*") if p.is_file())
+    # steps of the randomized schedule over SSH, out of order: step 02 first replays 00 and 01 (unjudged)
+    steps = tmp_path / "steps"
+    done = _run(lab, "run", "--lab", str(lab.inventory), "--suite", "nemesis", "-k", "step02 or step03",
+                "--report", str(steps), "--no-html", "--seed", "3")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    ids = [s["id"] for s in _results(steps)["scenarios"]]
+    assert [i.split("[")[0] for i in ids] == ["nemesis-step02", "nemesis-step03"], ids
+    assert _ledger(lab) == []
 
 
 def test_the_legacy_monitor_fails_exactly_the_s2_and_n2_rows(tmp_path):
