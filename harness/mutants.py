@@ -1,10 +1,17 @@
 """`altio-hil mutants`: run the suites against every wrong agent of agents/mutants.py and say which
 scenarios killed which.
 
-A mutant is *killed* when its run fails on at least one scenario (or contract test); one that passes
-*survives*, and a survivor on a lab that could tell it apart is a hole in the suites. The correct
-agent is run first on the same lab and seed (the *control*): when it does not pass, a failing
-mutant proves nothing and the command stops there.
+A mutant is *killed* when its run fails on at least one scenario; one that passes *survives*, and a
+survivor on a lab that could tell it apart is a hole in the suites. The correct agent is run first
+on the same lab and seed (the *control*): when it does not pass, a failing mutant proves nothing and
+the command stops there.
+
+A run is judged from its results.json alone, where every test of the suites is a scenario: the
+failover matrix and the combined faults, each step of the randomized schedule
+(`nemesis-step03[seed=11: inject zpool_offline primary1:zfsprim]`) and the entry-point contract tests
+(`contract[moving the guest runs offline then online and leaves value 0 groups alone]`). The ids a
+mutant is killed by are those of the scenarios whose verdict is "fail" (junit.xml is written from
+results.json: it knows nothing more and is not read).
 
 Layout of the report directory (`--report`, default reports/mutants):
 
@@ -15,10 +22,10 @@ Layout of the report directory (`--report`, default reports/mutants):
                            "run": "runs/MUTANT", ...}} (extra keys may be added)
     html/index.html       the kill matrix page (self-contained)
 
-Functional core: `judge_run` and `kill_matrix` read finished run directories (results.json,
-junit.xml) and are tested on synthetic ones; `exit_code` decides the command's exit code;
-`render_html` / `render_text` draw the matrix. Imperative shell: `run_mutants` starts the runs as
-subprocesses, at most `jobs` at once, and forwards Ctrl-C to them (each heals what it injected).
+Functional core: `judge_run` and `kill_matrix` read finished run directories (their results.json) and
+are tested on synthetic ones; `exit_code` decides the command's exit code; `render_html` /
+`render_text` draw the matrix. Imperative shell: `run_mutants` starts the runs as subprocesses, at
+most `jobs` at once, and forwards Ctrl-C to them (each heals what it injected).
 """
 
 from __future__ import annotations
@@ -31,7 +38,6 @@ import signal
 import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,14 +53,11 @@ from harness.cli import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TERMINATED,
-    SUITES,
 )
 from harness.targets.base import BadLabInput
 
 CONTROL = "alternateio"
-# the suites of `altio-hil run --suite`, by module: a failed test that records no scenario (the
-# entry-point contract tests) is named after its suite
-SUITE_OF_MODULE = {file.removesuffix(".py"): suite for suite, file in SUITES.items()}
+CONTRACT = "contract["  # how the id of an entry-point contract test begins
 # what `mutants` writes in its report directory besides what claim_report_dir already replaces
 OUTPUTS = ("runs", "mutants.json", "control.json")
 LINE_WIDTH = 100
@@ -90,28 +93,6 @@ class RunExit:
     stopped: bool = False  # this command forwarded Ctrl-C/SIGTERM to it: it did not finish on its own
 
 
-def junit_failures(junit: Path) -> list[tuple[str, list[str]]]:
-    """Each failed (or errored) testcase of a junit.xml: its id and the scenario ids it recorded.
-
-    The id of a test that records no scenario is `SUITE:NAME` (`contract:test_online_...`), SUITE
-    from `altio-hil run --suite`, or `CLASSNAME::NAME` for a module that is not a known suite."""
-    failures = []
-    for case in ET.parse(junit).getroot().iter("testcase"):
-        if not any(child.tag in ("failure", "error") for child in case):
-            continue
-        classname, name = case.get("classname", ""), case.get("name", "?")
-        suite = SUITE_OF_MODULE.get(classname.rsplit(".", 1)[-1])
-        # a module that could not be collected has no classname: its name is the module
-        test_id = f"{suite}:{name}" if suite else f"{classname}::{name}" if classname else name
-        recorded = []
-        for prop in case.iter("property"):
-            if prop.get("name") == "altio_result":
-                with contextlib.suppress(ValueError, TypeError, KeyError):
-                    recorded.append(json.loads(prop.get("value", ""))["id"])
-        failures.append((test_id, recorded))
-    return failures
-
-
 def _cause(tail: str) -> str:
     """The line of a run's terminal output that says why it stopped (its own `altio-hil:` messages
     first, else its last lines)."""
@@ -123,7 +104,10 @@ def _cause(tail: str) -> str:
 def judge_run(directory: Path, monitor: str, ended: RunExit | None = None) -> dict[str, Any]:
     """What one finished run says: {"outcome", "failed": [ids, sorted]} and, when it is no verdict on
     the monitor (no results, outcome error or interrupted, an exit code other than 0 or 1, results
-    of another monitor, a failure that names nothing), "error": the cause."""
+    of another monitor, a failure that names nothing), "error": the cause.
+
+    The failed ids are those of the scenarios of results.json whose verdict is "fail", contract
+    tests (`contract[...]`) included."""
     code = ended.code if ended else None
     tail = _cause(ended.log_tail) if ended else ""
     try:
@@ -134,14 +118,7 @@ def judge_run(directory: Path, monitor: str, ended: RunExit | None = None) -> di
         why = "exit code unknown" if code is None else f"killed by signal {-code}" if code < 0 else f"exit {code}"
         detail = tail or (exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__)
         return {"outcome": "error", "failed": [], "error": f"no readable results.json ({why}): {detail}"[:1000]}
-    failed = {str(s.get("id")) for s in scenarios if s.get("verdict") == "fail"}
-    try:
-        tests = junit_failures(directory / "junit.xml")
-    except (OSError, ET.ParseError):
-        tests = []  # a run that died before pytest wrote it: results.json alone
-    for test_id, recorded in tests:
-        if not failed.intersection(recorded):  # a failed test whose scenarios (if any) did not fail
-            failed.add(test_id)
+    failed = {str(s.get("id")) for s in scenarios if isinstance(s, dict) and s.get("verdict") == "fail"}
     judged: dict[str, Any] = {"outcome": outcome, "failed": sorted(failed)}
     errors = results.get("harness_errors") or []
     if outcome in ("error", "interrupted"):
@@ -152,7 +129,7 @@ def judge_run(directory: Path, monitor: str, ended: RunExit | None = None) -> di
     elif results.get("monitor") not in (None, monitor):
         judged["error"] = f"results.json is of monitor {results.get('monitor')!r}, not {monitor!r}"
     elif outcome == "failed" and not failed:
-        judged["error"] = "outcome failed, but no failed scenario or test is recorded"
+        judged["error"] = "outcome failed, but no failed scenario is recorded"
     elif outcome not in ("passed", "failed"):
         judged["error"] = f"unknown outcome {outcome!r}"
     return judged
@@ -179,7 +156,7 @@ def _run_entry(report: Path, name: str, ended: RunExit | None) -> dict[str, Any]
 def kill_matrix(report: Path, runs: Mapping[str, RunExit | None],
                 mistakes: Mapping[str, str] = MISTAKES) -> dict[str, dict[str, Any]]:
     """mutants.json: for each mutant whose run sits in REPORT/runs/NAME, whether it was killed and by
-    which scenario ids (and `SUITE:TEST` ids of failed tests that are no scenario), sorted.
+    which scenario ids (contract tests by their `contract[...]` ids), sorted.
 
     Killed: the run's outcome is "failed" and something failed. A run that is no verdict (see
     `judge_run`) is not killed either, and carries "error"."""
@@ -234,9 +211,8 @@ def _rows(matrix: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 
 def killers(matrix: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Every id that killed at least one mutant: scenarios by id, then tests that are no scenario."""
-    ids = {i for entry in matrix.values() for i in entry.get("by", [])}
-    return sorted(ids, key=lambda i: (i.split("[", 1)[0].count(":") > 0, i))
+    """Every scenario id that killed at least one mutant, sorted."""
+    return sorted({i for entry in matrix.values() for i in entry.get("by", [])})
 
 
 def summary_line(matrix: Mapping[str, Mapping[str, Any]]) -> str:
@@ -249,12 +225,13 @@ def summary_line(matrix: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def describe_kill(ids: Sequence[str], width: int = 60) -> str:
-    """`2 scenario(s) (N4[node1/primary1-nwsg], ...)`, the list cut to about `width` characters."""
-    tests = [i for i in ids if i.split("[", 1)[0].count(":")]
+    """`2 scenario(s) and 1 contract test(s) (N4[node1/primary1-nwsg], ...)`, the list cut to about
+    `width` characters. Contract tests are told by their `contract[` prefix; any other id (a matrix
+    row, a combined fault, a step of the randomized schedule) is a scenario."""
+    tests = [i for i in ids if i.startswith(CONTRACT)]
     text = f"{len(ids) - len(tests)} scenario(s)"
     if tests:
-        text += f" and {len(tests)} contract test(s)" if all(t.startswith("contract:") for t in tests) \
-            else f" and {len(tests)} test(s)"
+        text += f" and {len(tests)} contract test(s)"
     shown: list[str] = []
     for i in ids:
         if shown and len(", ".join([*shown, i])) > width:
@@ -283,7 +260,7 @@ def render_text(matrix: Mapping[str, Mapping[str, Any]], width: int = LINE_WIDTH
         elif entry.get("by"):
             rows: dict[str, int] = {}
             for i in entry["by"]:  # N4[node1/...] and N4[node2/...] are the same row of the table
-                row = i if i.split("[", 1)[0].count(":") else i.split("[", 1)[0]
+                row = i if i.startswith(CONTRACT) else i.split("[", 1)[0]  # each contract test by its name
                 rows[row] = rows.get(row, 0) + 1
             lines.append(_clip(indent + "by " + ", ".join(r if n == 1 else f"{r} x{n}" for r, n in rows.items()),
                                width))
@@ -330,8 +307,8 @@ def render_html(matrix: Mapping[str, Mapping[str, Any]], control: Mapping[str, A
            f'{_e(control.get("outcome", "?"))}</span> '
            f'(<a href="{_href(str(control.get("run", "runs/" + CONTROL)) + "/results.json")}">results.json</a>)</p>',
            '<p class="muted">A mutant is the correct agent with one deliberate mistake; it is killed when a '
-           "scenario (or contract test) fails against it. A survivor is a mistake the suites did not catch on "
-           "this lab. Columns: every scenario or test that killed at least one mutant.</p>",
+           "scenario (contract tests included) fails against it. A survivor is a mistake the suites did not catch on "
+           "this lab. Columns: every scenario that killed at least one mutant.</p>",
            '<table id="matrix"><thead><tr><th>mutant</th><th>mistake</th><th>verdict</th><th>killed by</th>']
     out.extend(f'<th class="sc" title="{_e(c)}">{_e(c)}</th>' for c in columns)
     out.append("<th>run</th></tr></thead><tbody>")

@@ -1,6 +1,7 @@
-"""`altio-hil mutants`: the kill matrix judged from run directories (synthetic results.json and
-junit.xml of the shapes `altio-hil run` writes), the exit code, the pages, the runner with stand-in
-runs (Ctrl-C, a control that fails, a run that breaks), and one real run end to end on the sim lab."""
+"""`altio-hil mutants`: the kill matrix judged from run directories (synthetic results.json of the
+shape `altio-hil run` writes, where every test is a scenario), the exit code, the pages, the runner
+with stand-in runs (Ctrl-C, a control that fails, a run that breaks), and one real run end to end on
+the sim lab."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 import pytest
 
@@ -23,8 +23,12 @@ from harness.targets.base import BadLabInput
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "harness.cli"]
+# the commands below mean the default lab: not the one a developer's shell may name
+ENV = {k: v for k, v in os.environ.items() if k != "ALTIO_HIL_LAB"}
 N4 = ["N4[node1/primary1-nwsg]", "N4[node2/primary2-nwsg]"]
-CONTRACT_TEST = "test_moving_the_guest_runs_offline_then_online_and_leaves_value_0_groups_alone"
+CONTRACT_TEST = "contract[moving the guest runs offline then online and leaves value 0 groups alone]"
+CONTRACT_TESTS = ("contract[online brings value 1 groups up everywhere]", CONTRACT_TEST)
+NEMESIS_STEP = "nemesis-step03[seed=11: inject zpool_offline primary1:zfsprim]"
 
 
 def scenario(sid: str, verdict: str = "pass") -> dict:
@@ -33,30 +37,19 @@ def scenario(sid: str, verdict: str = "pass") -> dict:
 
 
 def write_run(report: Path, monitor: str, outcome: str, scenarios: list[dict], *,
-              contract_failures: tuple[str, ...] = (), harness_errors: tuple[dict, ...] = (),
-              junit: bool = True) -> Path:
-    """A run directory as `altio-hil run` leaves it: results.json, and junit.xml with one testcase per
-    scenario (its result recorded as the `altio_result` property) plus the contract tests."""
+              contract_failures: tuple[str, ...] = (), harness_errors: tuple[dict, ...] = ()) -> Path:
+    """A run directory as `altio-hil run` leaves it: results.json with every test a scenario, the
+    entry-point contract tests included (row and suite "contract", the assertion's message as their
+    problem). junit.xml is written from results.json and `mutants` does not read it: none here."""
     directory = report / "runs" / monitor
     directory.mkdir(parents=True)
+    contract = [{"id": name, "row": "contract", "suite": "contract",
+                 "verdict": "fail" if name in contract_failures else "pass",
+                 "problems": ["ldomsg did not move to primary2"] if name in contract_failures else []}
+                for name in CONTRACT_TESTS]
     (directory / "results.json").write_text(json.dumps({
         "lab": "seed-2node", "target": "sim", "monitor": monitor, "seed": 7, "outcome": outcome,
-        "harness_errors": list(harness_errors), "scenarios": scenarios}))
-    if junit:
-        cases = []
-        for s in scenarios:
-            failure = '<failure message="AssertionError">boom</failure>' if s["verdict"] == "fail" else ""
-            name = quoteattr(f"test_failover_table[{s['id']}]")
-            cases.append(f'<testcase classname="suites.test_failover_matrix" name={name}>'
-                         f'<properties><property name="altio_result" value={quoteattr(json.dumps(s))} /></properties>'
-                         f"{failure}</testcase>")
-        for name in ("test_online_brings_value_1_groups_up_everywhere", CONTRACT_TEST):
-            failure = '<failure message="AssertionError: ldomsg did not move to primary2" />' \
-                if name in contract_failures else ""
-            cases.append(f'<testcase classname="suites.test_entry_points" name="{name}" time="0.02">{failure}</testcase>')
-        (directory / "junit.xml").write_text(
-            '<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest">'
-            + "".join(cases) + "</testsuite></testsuites>")
+        "harness_errors": list(harness_errors), "not_run": [], "scenarios": [*scenarios, *contract]}))
     return directory
 
 
@@ -73,7 +66,7 @@ def test_a_failing_run_kills_its_mutant_by_the_failed_scenarios(tmp_path):
     matrix = kill_matrix(tmp_path, {"ignores-network": RunExit(1, wall_s=1.5)})
     entry = matrix["ignores-network"]
     assert entry["killed"] is True
-    assert entry["by"] == N4  # the scenario ids, not the junit names of their tests, and sorted
+    assert entry["by"] == N4  # the failed scenario ids, sorted
     assert entry["mistake"] == "ignores NetworkSG"
     assert entry["outcome"] == "failed" and entry["run"] == "runs/ignores-network"
     assert "error" not in entry
@@ -107,20 +100,48 @@ def test_a_failed_contract_test_is_named_in_by(tmp_path):
     write_run(tmp_path, "online-does-nothing", "failed", FAILING_N4, contract_failures=(CONTRACT_TEST,))
     entry = kill_matrix(tmp_path, {"online-does-nothing": RunExit(1)})["online-does-nothing"]
     assert entry["killed"] is True
-    assert entry["by"] == sorted([*N4, f"contract:{CONTRACT_TEST}"])
+    assert entry["by"] == sorted([*N4, CONTRACT_TEST])  # by its scenario id; the passing one is not named
 
 
 def test_a_contract_test_alone_kills(tmp_path):
-    # results.json lists no failed scenario: only junit.xml knows which test failed
+    # no matrix scenario failed: the failed contract test is what fails the run
     write_run(tmp_path, "online-does-nothing", "failed", PASSING, contract_failures=(CONTRACT_TEST,))
     entry = kill_matrix(tmp_path, {"online-does-nothing": None})["online-does-nothing"]
-    assert entry == {**entry, "killed": True, "by": [f"contract:{CONTRACT_TEST}"]}
+    assert entry == {**entry, "killed": True, "by": [CONTRACT_TEST]}
+    assert "error" not in entry
+
+
+def test_a_scenario_of_another_verdict_does_not_kill(tmp_path):
+    # an errored contract test or a not judged step is no failure: a failed outcome naming none is no verdict
+    errored = {**scenario(NEMESIS_STEP), "verdict": "error"}
+    directory = write_run(tmp_path, "sticky-online", "failed", [*PASSING, errored])
+    results = json.loads((directory / "results.json").read_text())
+    results["not_run"] = [{"id": "nemesis-step04[seed=11: heal zpool_offline primary1:zfsprim]",
+                           "test": "suites/test_nemesis.py::test_random_schedule", "suite": "nemesis",
+                           "reason": "the schedule stopped at step 03"}]
+    (directory / "results.json").write_text(json.dumps(results))
+    entry = kill_matrix(tmp_path, {"sticky-online": RunExit(1)})["sticky-online"]
+    assert entry["killed"] is False and entry["by"] == []
+    assert "no failed scenario" in entry["error"]
+
+
+def test_a_failed_step_of_the_schedule_kills_by_its_id(tmp_path):
+    write_run(tmp_path, "sticky-online", "failed", [*PASSING, scenario(NEMESIS_STEP, "fail")],
+              contract_failures=CONTRACT_TESTS)
+    matrix = kill_matrix(tmp_path, {"sticky-online": RunExit(1)})
+    assert matrix["sticky-online"]["by"] == sorted([*CONTRACT_TESTS, NEMESIS_STEP])
+    # the `:` inside a step's brackets makes it no contract test; contract tests go by their prefix
+    assert mutants.describe_kill(matrix["sticky-online"]["by"], 400) == (
+        f"1 scenario(s) and 2 contract test(s) ({', '.join(matrix['sticky-online']['by'])})")
+    assert mutants.describe_kill(N4) == f"2 scenario(s) ({', '.join(N4)})"
+    text = render_text(matrix, width=400)
+    assert "by contract[moving the guest" in text and "contract x2" not in text  # each contract test named
 
 
 def test_runs_that_give_no_verdict(tmp_path):
     (tmp_path / "runs" / "first-two-systems").mkdir(parents=True)  # died before writing results.json
     write_run(tmp_path, "ignores-storage", "passed", PASSING)  # but exited 2
-    write_run(tmp_path, "any-group-suffices", "failed", PASSING, junit=False)  # failed, on what?
+    write_run(tmp_path, "any-group-suffices", "failed", PASSING)  # failed, on what?
     write_run(tmp_path, "partial-counts", "interrupted", PASSING[:1])
     matrix = kill_matrix(tmp_path, {
         "first-two-systems": RunExit(3, "  [ 3/35] pass x\naltio-hil: infrastructure error: lab unreachable\n"),
@@ -295,7 +316,7 @@ def test_ctrl_c_stops_the_runs_lets_them_heal_and_writes_what_finished(tmp_path)
 # -- through the command ----------------------------------------------------------------------------------
 
 def altio_hil(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], cwd=REPO, capture_output=True, text=True, timeout=120)
+    return subprocess.run([*CLI, *args], cwd=REPO, env=ENV, capture_output=True, text=True, timeout=120)
 
 
 def test_list_names_every_mutant():
@@ -339,13 +360,14 @@ def test_every_mutant_is_killed_on_the_3_node_lab_and_the_seed_lab_misses_only_w
     """The issue's bar: on sim-3node every mutant dies; the seed lab (two systems per group, no
     non-critical pool) cannot tell first-two-systems and partial-counts from the correct agent."""
     tri = subprocess.run([*CLI, "mutants", "--lab", "inventories/sim-3node.yaml", "--seed", "5",
-                          "--report", str(tmp_path / "tri")], cwd=REPO, capture_output=True, text=True, timeout=900)
+                          "--report", str(tmp_path / "tri")], cwd=REPO, env=ENV, capture_output=True, text=True,
+                         timeout=900)
     assert tri.returncode == 0, tri.stdout[-3000:] + tri.stderr[-2000:]
     matrix = json.loads((tmp_path / "tri" / "mutants.json").read_text())
     assert set(matrix) == set(MUTANTS) and all(m["killed"] and m["by"] for m in matrix.values())
     assert any(i.startswith("S4[") and i.endswith("/partial]") for i in matrix["partial-counts"]["by"])
     seed = subprocess.run([*CLI, "mutants", "--seed", "5", "--report", str(tmp_path / "seed")], cwd=REPO,
-                          capture_output=True, text=True, timeout=900)
+                          env=ENV, capture_output=True, text=True, timeout=900)
     assert seed.returncode == 1, seed.stdout[-3000:] + seed.stderr[-2000:]
     matrix = json.loads((tmp_path / "seed" / "mutants.json").read_text())
     assert {name for name, m in matrix.items() if not m["killed"]} == {"first-two-systems", "partial-counts"}

@@ -58,8 +58,10 @@ class LabCli:
     def env(self) -> dict[str, str]:
         env = dict(os.environ, ALTIO_HIL_RUNTIME=str(self.runtime), ALTIO_HIL_STATE=str(self.state),
                    LC_ALL="C", LANG="C")
-        env.pop("ALTIO_HIL_SOCKET", None)
-        env.pop("ALTIO_HIL_SYSTEM", None)
+        # a developer's shell may name a lab (the default --lab of every command) or be a `lab shell`:
+        # the commands of a test see only its own lab, unless the test sets one in extra_env
+        for name in ("ALTIO_HIL_SOCKET", "ALTIO_HIL_SYSTEM", "ALTIO_HIL_LAB"):
+            env.pop(name, None)
         env.update(self.extra_env)
         return env
 

@@ -6,6 +6,7 @@ a few wall seconds; every budget below is computed from that timing, not guessed
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -103,10 +104,10 @@ def test_zpool_faults_fail_the_guest_over_and_heal_brings_storage_back(seed_lab)
     status = cli.lab("status").stdout
     assert "zpool_offline alternate1:zfsmirr" in status and "zpool_offline primary1:zfsprim" in status
 
-    # heal everything, clear what faulted: node1 is a clean standby again, the guest stays put
-    heal_and_clear(cli, cli.exec)
+    # heal everything: `lab heal --all` clears what faulted itself, node1 is a clean standby again and
+    # the guest stays put
+    heal_all(cli)
     now = shell_states(cli)
-    assert not any("FAULTED" in v for v in now.values()), now
     assert now[("primary1-strsg", "primary1")] == now[("primary1-strsg", "alternate1")] == "OFFLINE"
     assert now[("aiosg", "primary1")] == now[("ldomsg", "primary1")] == "OFFLINE"
     assert now[("ldomsg", "primary2")] == "ONLINE"
@@ -125,16 +126,19 @@ def test_zpool_faults_fail_the_guest_over_and_heal_brings_storage_back(seed_lab)
     assert not parse_hastatus_sum(cli.shim_out("primary2", "hastatus", "-sum")).resources_failed
 
 
-def heal_and_clear(cli, run) -> None:
-    """`lab heal --all`, then `hagrp -clear G -sys S` (through `run`) wherever a group FAULTED."""
-    heal = cli.lab("heal", "--all")
-    assert heal.returncode == 0, heal.stderr
-    assert "no faults in force" in cli.lab("status").stdout
+def heal_all(cli) -> None:
+    """`lab heal --all` restores the steady state itself: no fault in force, nothing FAULTED, and it
+    printed the `hagrp -clear G -sys S` it typed for each group that had FAULTED."""
     faulted = sorted(key for key, value in shell_states(cli).items() if "FAULTED" in value)
     assert ("primary1-strsg", "primary1") in faulted and ("primary1-strsg", "alternate1") in faulted
+    heal = cli.lab("heal", "--all")
+    assert heal.returncode == 0, heal.stderr
     for group, system in faulted:
-        done = run("primary1", "hagrp", "-clear", group, "-sys", system)
-        assert done.returncode == 0, done.stderr
+        assert re.search(rf"^\s*hagrp -clear {re.escape(group)} -sys {re.escape(system)}\b", heal.stdout, re.M), \
+            (group, system, heal.stdout)
+    assert "no faults in force" in cli.lab("status").stdout
+    now = shell_states(cli)
+    assert not any("FAULTED" in v for v in now.values()), (now, heal.stdout)
 
 
 def watch(cli, seconds: float) -> list[dict]:

@@ -20,7 +20,7 @@ MATRIX_SUITE = REPO / "suites" / "test_failover_matrix.py"
 # hypothesis at the end of the session), and the cache would write into the repository.
 FAST = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
 # Variables the plugin and the CLI read: a run under test must see only what the test sets.
-ALTIO_VARS = ("ALTIO_HIL_SEED", "ALTIO_HIL_PROGRESS", "ALTIO_HIL_TOTAL", "PYTEST_ADDOPTS")
+ALTIO_VARS = ("ALTIO_HIL_SEED", "ALTIO_HIL_PROGRESS", "ALTIO_HIL_TOTAL", "ALTIO_HIL_LAB", "PYTEST_ADDOPTS")
 
 
 class AltioEnv:
