@@ -73,6 +73,8 @@ class ItemInfo:
     def mark(self, item: pytest.Item) -> None:
         """Allure labels as markers (read by allure-pytest at the end of the test, whatever happened)."""
         item._altio_info = self  # type: ignore[attr-defined]
+        # -k selects by what the reports call it: its suite ("-k contract") and its scenario id
+        item.extra_keyword_matches.update({self.suite, self.id})
         labels = {"epic": SUITE_TITLES.get(self.suite, self.suite), "feature": self.feature,
                   "severity": severity(self.row, self.suite), "scenario": self.id}
         if self.suite != "nemesis":  # a step's rows are known once it has run

@@ -178,6 +178,9 @@ def test_the_listing_names_every_scenario_with_its_suite_faults_and_plan(tmp_pat
                             {"kind": "zpool_offline", "where": "alternate1:zfsmirr"}]
     assert s4["plan"] == "storage SG faulted on control and alternate: failover (guest ldomsg starting on primary1)"
     assert s4["action"] == "inject" and s4["test"].endswith("[S4[node1/primary1-strsg]]")
+    # -k selects by suite and by the id the reports show
+    assert {x["id"] for x in collect(tmp_path, "-k", "contract")} == {x["id"] for x in listing if x["suite"] == "contract"}
+    assert len(collect(tmp_path, "-k", "nemesis and step1")) == 4
     step = next(x for x in listing if x["id"].startswith("nemesis-step00[seed=5: inject "))
     assert "faults in force after the step:" in step["plan"] and step["faults"] == [step["faults"][0]]
 
