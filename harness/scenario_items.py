@@ -15,18 +15,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from harness.scenarios import ROWS, Scenario
+from harness.suite_names import SUITE_TITLES, SUITES
 
-# suite name (altio-hil run --suite) -> the module under suites/
-SUITES = {
-    "matrix": "test_failover_matrix.py",
-    "combo": "test_combined_faults.py",
-    "nemesis": "test_nemesis.py",
-    "contract": "test_entry_points.py",
-}
-SUITE_TITLES = {
-    "matrix": "failover table", "combo": "combined faults", "nemesis": "randomized schedule",
-    "contract": "entry-point contract",
-}
 FAMILY_TITLES = {"S": "storage service groups", "N": "network service groups", "D": "domains"}
 # what a wrong answer costs: the guest left without I/O (a failover that must happen), a needless
 # failover where the patent's method keeps the guest (S2, N2: what it exists for), the rest

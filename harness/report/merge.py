@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.report.allure import write_allure_environment
+from harness.report.directory import REPORT_MARK, REPORT_OUTPUTS
 from harness.report.errors import ReportError, ResultsError
 from harness.report.results import validate_results
 
-REPORT_MARK = ".altio-hil-report"  # what `altio-hil run` leaves in a report directory (harness/cli.py)
-REPORT_OUTPUTS = ("allure-results", "html", "timelines", "results.json", "junit.xml", "summary.html")
 RUN_KEYS = ("lab", "target", "monitor", "seed")
 # the worst outcome of the runs is the merged report's; see worst_outcome
 OUTCOME_RANK = {"passed": 0, "interrupted": 1, "failed": 2, "error": 3}
@@ -68,7 +67,7 @@ def _read_source(directory: Path) -> dict[str, Any]:
 
 
 def _check_out(out: Path, sources: Sequence[Path]) -> None:
-    """The rule of `altio-hil run --report` (harness/cli.py claim_report_dir): a directory is ours when it
+    """The rule of `altio-hil run --report` (harness/cli/report_dir.py claim_report_dir): a directory is ours when it
     holds `.altio-hil-report` or results.json; one that is not and holds a name we would replace is
     refused."""
     if any(out == s for s in sources):

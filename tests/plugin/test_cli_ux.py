@@ -105,7 +105,7 @@ def test_version_without_package_metadata_is_source(monkeypatch):
         raise importlib.metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(importlib.metadata, "version", missing)
-    assert cli._version() == "source"
+    assert cli.altio_hil_version() == "source"
 
 
 @pytest.mark.parametrize("words, says", [
