@@ -244,12 +244,13 @@ def _print_verdicts(results: dict, blank: bool = True) -> None:
     from harness.report.terminal import render_failures
 
     scenarios = results.get("scenarios") or []
-    failures = render_failures(scenarios, results.get("harness_errors") or [], width=WIDTH)
+    not_run = results.get("not_run") or []
+    failures = render_failures(scenarios, results.get("harness_errors") or [], width=WIDTH, not_run=not_run)
     if blank:
         print()
     if failures:
         sys.stdout.write(failures.rstrip("\n") + "\n\n")
-    sys.stdout.write(reporting.render_matrix_text(reporting.matrix(scenarios), width=WIDTH).rstrip("\n") + "\n")
+    sys.stdout.write(reporting.render_matrix_text(reporting.matrix(scenarios, not_run=not_run), width=WIDTH).rstrip("\n") + "\n")
     sys.stdout.flush()
 
 

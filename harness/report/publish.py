@@ -100,9 +100,9 @@ def publish(report: Path, results: Mapping[str, Any], run_info: Mapping[str, Any
     write_allure_environment(allure_dir, environment)
     junit = write_junit(report / "junit.xml", results)
 
-    m = matrix(scenarios)
-    times = render_latency_svg(scenarios)
     not_run = list(results.get("not_run") or [])
+    m = matrix(scenarios, not_run=not_run)
+    times = render_latency_svg(scenarios)
     html_dir = report / "html"
 
     def page(where: Path, report_href: str | None, test_ids: Mapping[str, str] | None) -> str:

@@ -222,7 +222,8 @@ def render_matrix_html(
         '<p class="counts">'
         f'<span class="pass">pass {c["pass"]}</span><span class="fail">fail {c["fail"]}</span>'
         f'<span class="error">error {c["error"]}</span><span class="notrun">matrix cells not run {c["not_run"]}</span>'
-        f'<span class="muted">{c["scenarios"]} scenarios</span></p>'
+        + (f'<span class="notrun">not run {c["skipped"]}</span>' if c.get("skipped") else "")
+        + f'<span class="muted">{c["scenarios"] + c.get("skipped", 0)} scenarios</span></p>'
     )
 
     # -- failures first

@@ -50,9 +50,11 @@ def _plural(n: int, word: str) -> str:
 
 
 def count_line(counts: Mapping[str, int]) -> str:
-    """The run's one count: "N scenarios: P passed, F failed, E errors"."""
-    return (f"{_plural(counts['scenarios'], 'scenario')}: {counts['pass']} passed, {counts['fail']} failed, "
-            f"{_plural(counts['error'], 'error')}")
+    """The run's one count: "N scenarios: P passed, F failed, E errors[, S not run]" (N: every unit,
+    as many as the progress lines, the pytest tests and the JUnit test cases)."""
+    skipped = counts.get("skipped", 0)
+    return (f"{_plural(counts['scenarios'] + skipped, 'scenario')}: {counts['pass']} passed, {counts['fail']} failed, "
+            f"{_plural(counts['error'], 'error')}" + (f", {skipped} not run" if skipped else ""))
 
 
 def _row_cells(ref: ReferenceRow) -> list[str]:
@@ -180,9 +182,10 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
 
 
 def render_failures(scenarios: Sequence[Mapping[str, Any]], harness_errors: Iterable[Mapping[str, Any]] = (),
-                    width: int = 80) -> str:
+                    width: int = 80, not_run: Sequence[Mapping[str, Any]] = ()) -> str:
     """The failed and errored scenarios (in results order), each with its id and verdict and then
-    its problems, one per item, wrapped at `width`; then the harness errors. "" when nothing failed."""
+    its problems, one per item, wrapped at `width`; then the harness errors. "" when nothing failed.
+    `not_run` counts in the run's units ("failures: F of N scenarios")."""
     width = max(int(width), MIN_WIDTH)
     bad = [s for s in scenarios if s.get("verdict") in ("fail", "error")]
     errors = list(harness_errors)
@@ -190,7 +193,7 @@ def render_failures(scenarios: Sequence[Mapping[str, Any]], harness_errors: Iter
         return ""
     out: list[str] = []
     if bad:
-        out.append(f"failures: {len(bad)} of {_plural(len(scenarios), 'scenario')}")
+        out.append(f"failures: {len(bad)} of {_plural(len(scenarios) + len(not_run), 'scenario')}")
         for sc in bad:
             out += _wrap(f"{str(sc['verdict']).upper()} {sc.get('id', '?')}", width, "", "    ")
             problems = [str(p) for p in sc.get("problems") or []] or ["(no problem recorded)"]

@@ -114,18 +114,22 @@ class Matrix:
 def matrix(
     scenarios: Iterable[Mapping[str, Any]],
     expected_columns: Mapping[str, Iterable[tuple[str, str]]] | None = None,
+    not_run: Iterable[Mapping[str, Any]] = (),
 ) -> Matrix:
     """Cross the reference table with the columns the scenarios cover.
 
     A scenario lands in the matrix when its "row" is one of S1..D4; its column is ("node", "group"),
     with "domain" standing in for a missing group. Other rows ("combo", "nemesis", "contract", ...)
     are tallied under `others`. `expected_columns` (family letter -> columns) adds columns the run
-    should have covered, so that a group that was never exercised shows as "not run".
+    should have covered, so that a group that was never exercised shows as "not run". `not_run`
+    (results.json's units refused or not judged) counts in `counts["skipped"]`: the run's units are
+    its scenarios and those.
     """
     columns: dict[str, list[MatrixColumn]] = {f: [] for f in FAMILIES}
     found: dict[tuple[str, MatrixColumn], list[tuple[str, str]]] = {}
     others: dict[str, list[tuple[str, str]]] = {}
-    counts = {"pass": 0, "fail": 0, "error": 0, "not_run": 0, "scenarios": 0, "cells": 0}
+    counts = {"pass": 0, "fail": 0, "error": 0, "not_run": 0, "scenarios": 0, "cells": 0,
+              "skipped": len(list(not_run))}
     scenarios = list(scenarios)
     # several guests judged: one block of columns per guest (one guest: no guest in the columns)
     several = len({str(sc.get("guest") or "") for sc in scenarios if str(sc.get("row") or "") in ROW_IDS}) > 1

@@ -68,6 +68,11 @@ def test_every_scenario_is_one_unit_in_progress_pytest_results_and_junit(tmp_pat
     # JUnit: one test case per unit
     cases = ET.parse(tmp_path / "r" / "junit.xml").getroot().iter("testcase")
     assert sorted(c.get("name") for c in cases) == sorted(name for *_, name in lines)
+    # the run's one count, on the terminal and on the summary page, is the same units
+    failed = sum(s["verdict"] != "pass" for s in scenarios)
+    assert (f"{total} scenarios: {len(scenarios) - failed} passed, {failed} failed, 0 errors"
+            + (f", {len(not_run)} not run" if not_run else "")) in out
+    assert f"failures: {failed} of {total} scenarios" in out
     # under a failure, why it failed
     first_fail = next(i for i, ln in enumerate(out.splitlines()) if " FAIL " in ln and ln.lstrip().startswith("["))
     assert out.splitlines()[first_fail + 1].lstrip().startswith("- expected no failover"), out

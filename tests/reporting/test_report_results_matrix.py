@@ -162,7 +162,7 @@ def test_matrix_cells_and_counts():
     assert m.cell("S4", ("primary2", "stgsg")).status == "pass"
     assert m.cell("D3", ("primary2", "domain")).mark == "pass"
     assert m.cell("S1", ("primary1", "netsg")).status == "n/a"
-    assert m.counts == {"pass": 21, "fail": 4, "error": 1, "not_run": 0, "scenarios": 26, "cells": 24}
+    assert m.counts == {"pass": 21, "fail": 4, "error": 1, "not_run": 0, "scenarios": 26, "cells": 24, "skipped": 0}
     assert m.others == {"combo": [("combo-1", "pass")], "nemesis": [("nem", "error")]}
 
 

@@ -173,3 +173,15 @@ def test_a_long_id_is_wrapped_not_cut():
     lines = lines_of(render_failures([sc(sid, "N2+S3", "n", "g", "fail", problems=["p"])]))
     head = lines[1:lines.index("  - p")]
     assert max(map(len, head)) <= 80 and "".join(x.strip() for x in head) == "FAIL " + sid
+
+
+def test_units_not_run_count_in_the_runs_one_count():
+    from harness.report import matrix
+    from harness.report.terminal import count_line
+
+    scenarios = [{"id": "S1[n]", "row": "S1", "node": "n", "group": "g", "verdict": "pass"},
+                 {"id": "S2[n]", "row": "S2", "node": "n", "group": "g", "verdict": "fail"}]
+    skipped = [{"id": "nemesis-step04[seed=3: heal nic_pull a:n]", "reason": "not judged"}]
+    assert count_line(matrix(scenarios, not_run=skipped).counts) == "3 scenarios: 1 passed, 1 failed, 0 errors, 1 not run"
+    assert count_line(matrix(scenarios).counts) == "2 scenarios: 1 passed, 1 failed, 0 errors"
+    assert render_failures(scenarios, not_run=skipped).startswith("failures: 1 of 3 scenarios")
