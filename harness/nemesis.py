@@ -131,6 +131,12 @@ def per_guest(steps: list[NemesisStep], topo: Topology) -> list[NemesisStep]:
     return [replace(s, guest=t.ldom_group) for s in steps for t in topo.guests()]
 
 
+def _row_and_group(parts: list[tuple[str, str]]) -> tuple[str, str]:
+    """The rows a step puts a guest in ("S3+N2") and what they are about (its matrix column)."""
+    row = "+".join(dict.fromkeys(r for r, _ in parts))
+    return row, parts[0][1] if len(parts) == 1 else "+".join(g for _, g in parts if g)
+
+
 class Nemesis:
     """A lab that lives across the steps of a schedule (one per process), and the judge of each step."""
 
@@ -230,8 +236,9 @@ class Nemesis:
                     # nothing could run the guest before this fault, and a fault brings nothing back:
                     # it must stay down everywhere (its rows: those of the node it calls home)
                     home = t.home()
-                    scenario = Scenario(self._step_id(step, t), mine.rows(in_force, home, pools),
-                                        t.node_of(home).name, home, "", tuple(in_force), t.ldom_group)
+                    row, group = _row_and_group(mine.row_parts(in_force, home, pools))
+                    scenario = Scenario(self._step_id(step, t), row, t.node_of(home).name, home, group,
+                                        tuple(in_force), t.ldom_group)
                     now_at = ldom_location(snap, t)
                     problems = ([f"expected {t.ldom_group} to stay down everywhere (no node can take it), it "
                                  f"came ONLINE on {now_at}"] if now_at else [])
@@ -241,9 +248,7 @@ class Nemesis:
                     results[t.ldom_group] = self._record(scenario, expected, observed, problems, t0, wall0)
                     continue
                 w = watched[t]
-                parts = mine.row_parts(in_force, w.active, pools)
-                row = "+".join(dict.fromkeys(r for r, _ in parts))
-                group = parts[0][1] if len(parts) == 1 else "+".join(g for _, g in parts if g)
+                row, group = _row_and_group(mine.row_parts(in_force, w.active, pools))
                 scenario = Scenario(self._step_id(step, t), row, t.node_of(w.active).name, w.active, group,
                                     tuple(in_force), t.ldom_group)
                 observed, problems = observe(target, t, scenario, w.expected, t0)

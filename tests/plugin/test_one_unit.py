@@ -255,3 +255,13 @@ def test_a_listing_of_a_real_lab_touches_no_lab(tmp_path, altio_env):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "scenarios would run; nothing was run" in proc.stdout and "nemesis-step13[seed=5:" in proc.stdout
     assert not altio_env.ledgers.exists() or not any(altio_env.ledgers.iterdir())
+
+
+def test_a_step_judged_with_the_guest_down_everywhere_lands_in_its_groups_column(tmp_path, altio_env):
+    """Seed 5's schedule injects a pool fault while no node can run the guest: that step's rows are
+    about the pool's storage group, not a column of its own (which showed as matrix cells not run)."""
+    rc, out, results = run(altio_env, tmp_path / "r", "--monitor", "legacy-primary-only", "--seed", "5")
+    assert rc == 1, out
+    assert "failover matrix: 24 cells, 0 not run" in out
+    down = [s for s in results["scenarios"] if s["expected"].get("down_everywhere") and s["row"][0] in "SN"]
+    assert down and all(s["group"] for s in down)
