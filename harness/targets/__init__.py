@@ -27,7 +27,11 @@ def open_target(lab: Lab, kind: str, monitor: str, seed: int, **options) -> Targ
             from harness.targets.sim import SimTarget
 
             target = SimTarget(lab, monitor, seed, ledger)
-        target.boot()  # type: ignore[attr-defined]
+        try:
+            target.boot()  # type: ignore[attr-defined]
+        except BaseException:  # Ctrl-C while a script agent boots: its processes and homes go too
+            target.close()
+            raise
         return target
     if kind == "sparc":
         from harness.targets.sparc import SparcTarget

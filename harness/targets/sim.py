@@ -77,10 +77,15 @@ class _InProcessLab:
         spec = lab_spec(lab, monitor, seed)
         # --monitor DIR: the entry points run as processes, paced with the virtual clock
         self.agent_host = AgentHost.in_process(spec, Path(monitor)) if is_agent_dir(monitor) else None
-        # the engine mutates its configuration (haconf); every lab gets its own copy
-        self.sim = SimLab(spec, self.clock, config=copy.deepcopy(lab.config), agent_host=self.agent_host)
-        if self.agent_host is not None:
-            self.agent_host.serve(self.sim)
+        try:
+            # the engine mutates its configuration (haconf); every lab gets its own copy
+            self.sim = SimLab(spec, self.clock, config=copy.deepcopy(lab.config), agent_host=self.agent_host)
+            if self.agent_host is not None:
+                self.agent_host.serve(self.sim)
+        except BaseException:  # the agent's homes (a temporary directory) are this lab's to remove
+            if self.agent_host is not None:
+                self.agent_host.close()
+            raise
 
     def close(self) -> None:
         try:

@@ -271,8 +271,12 @@ def test_ctrl_c_prints_what_ran_heals_and_exits_130(tmp_path, altio_env):
     report = tmp_path / "report"
     argv = [str(ALTIO_HIL), "run", "--report", str(report), "--no-html", "--suite", "matrix",
             "--monitor", str(REPO / "agents" / "AlternateIO"), "--seed", "3"]
-    rc, out, err = _interrupted_after(argv, altio_env.environ(), tmp_path, scenarios=2)
+    tmp = tmp_path / "tmp"  # where the script agent's homes go (each lab's temporary directory)
+    tmp.mkdir()
+    rc, out, err = _interrupted_after(argv, {**altio_env.environ(), "TMPDIR": str(tmp)}, tmp_path, scenarios=2)
     assert rc == 130, (rc, out, err)
+    # the interrupted lab's agent homes are gone too, even when Ctrl-C came while it booted
+    assert not list(tmp.glob("altio-agent-*")), list(tmp.iterdir())
     assert "KeyboardInterrupt" not in out + err and "Traceback" not in out + err, (out, err)
     assert "!!!" not in out + err, out  # no pytest banner of any kind
 
