@@ -82,11 +82,15 @@ class AgentHost:
         """A host for a lab on the virtual clock in this process: a private temporary lab directory,
         the shims and homes in it, `agent_dir` run for every control domain. Call `serve(lab)`."""
         root = Path(tempfile.mkdtemp(prefix="altio-agent-"))
-        layout = LabLayout(root)
-        gate = threading.Lock()
-        gate.acquire()  # held by the thread that drives the lab, except while it waits on an entry point
-        host = cls(spec, layout, GatedPacer(spec.time_scale, gate), lambda _system: agent_dir, owned_root=root)
-        host._prepare_homes()
+        try:  # until the host owns it (its close() removes it), the directory is removed here on any exit
+            layout = LabLayout(root)
+            gate = threading.Lock()
+            gate.acquire()  # held by the thread that drives the lab, except while it waits on an entry point
+            host = cls(spec, layout, GatedPacer(spec.time_scale, gate), lambda _system: agent_dir, owned_root=root)
+            host._prepare_homes()
+        except BaseException:  # Ctrl-C included
+            shutil.rmtree(root, ignore_errors=True)
+            raise
         return host
 
     @classmethod
@@ -191,14 +195,17 @@ class AgentHost:
         self._thread.start()
 
     def close(self) -> None:
-        """Kill the entry points still running, stop serving, remove what this host created."""
-        for agent in self._agents:
-            agent.close()
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        if self._server is not None:
-            self._server.close()
-        if self._owned_root is not None:
-            shutil.rmtree(self._owned_root, ignore_errors=True)
-            self._owned_root = None
+        """Kill the entry points still running, stop serving, remove what this host created (that
+        last whatever happens before it: a Ctrl-C while an entry point is being killed included)."""
+        try:
+            for agent in self._agents:
+                agent.close()
+            self._stop.set()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            if self._server is not None:
+                self._server.close()
+        finally:
+            if self._owned_root is not None:
+                shutil.rmtree(self._owned_root, ignore_errors=True)
+                self._owned_root = None

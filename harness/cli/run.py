@@ -115,7 +115,9 @@ def _pytest_common(args: argparse.Namespace, lab: Lab, seed: int, report: Path |
     pytest's cache (what --lf reads) in the report directory it belongs to."""
     suites_dir = REPO_ROOT / "suites"
     files = [str(suites_dir / SUITES[s]) for s in (args.suite or SUITES)]
-    common = [*files, "-p", "no:hypothesispytest", "--assert=plain",
+    # no:warnings: pytest's warnings summary is not the run's to print (a Ctrl-C during a fixture's
+    # teardown shows there as a plugin warning naming KeyboardInterrupt)
+    common = [*files, "-p", "no:hypothesispytest", "-p", "no:warnings", "--assert=plain",
               "--lab", str(lab.path), "--monitor", args.monitor, "--seed", str(seed),
               "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pyproject.toml")]
     if args.target:

@@ -7,6 +7,8 @@ session by the plugin, which holds the lab (a sparc lab's lease; a kvm lab it st
 
 from __future__ import annotations
 
+import contextlib
+
 from harness.faults import Fault, FaultLedger
 from harness.inventory import Lab
 from harness.processes import pid_alive
@@ -30,7 +32,8 @@ def open_target(lab: Lab, kind: str, monitor: str, seed: int, **options) -> Targ
         try:
             target.boot()  # type: ignore[attr-defined]
         except BaseException:  # Ctrl-C while a script agent boots: its processes and homes go too
-            target.close()
+            with contextlib.suppress(Exception):  # a half-booted lab may not heal; the first cause is raised
+                target.close()
             raise
         return target
     if kind == "sparc":

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -271,12 +273,17 @@ def test_ctrl_c_prints_what_ran_heals_and_exits_130(tmp_path, altio_env):
     report = tmp_path / "report"
     argv = [str(ALTIO_HIL), "run", "--report", str(report), "--no-html", "--suite", "matrix",
             "--monitor", str(REPO / "agents" / "AlternateIO"), "--seed", "3"]
-    tmp = tmp_path / "tmp"  # where the script agent's homes go (each lab's temporary directory)
-    tmp.mkdir()
-    rc, out, err = _interrupted_after(argv, {**altio_env.environ(), "TMPDIR": str(tmp)}, tmp_path, scenarios=2)
+    # where the script agent's homes go (each lab's temporary directory, with a unix socket in it: a
+    # short path, as AF_UNIX wants)
+    tmp = Path(tempfile.mkdtemp(prefix="ai-", dir="/tmp"))
+    try:
+        rc, out, err = _interrupted_after(argv, {**altio_env.environ(), "TMPDIR": str(tmp)}, tmp_path, scenarios=2)
+        # the interrupted lab's agent homes are gone too, even when Ctrl-C came while it booted
+        left = list(tmp.glob("altio-agent-*"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     assert rc == 130, (rc, out, err)
-    # the interrupted lab's agent homes are gone too, even when Ctrl-C came while it booted
-    assert not list(tmp.glob("altio-agent-*")), list(tmp.iterdir())
+    assert not left, left
     assert "KeyboardInterrupt" not in out + err and "Traceback" not in out + err, (out, err)
     assert "!!!" not in out + err, out  # no pytest banner of any kind
 
